@@ -1,0 +1,73 @@
+"""The ``arrhythmia`` command.
+
+Parsing only. Each sub-command's handler imports what it needs when it runs,
+so ``arrhythmia --help`` imports neither torch nor matplotlib. Errors the user
+can fix (:class:`arrhythmia.ArrhythmiaError`) become one line on stderr and
+exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from .. import __version__
+from ..errors import ArrhythmiaError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise ArrhythmiaError(f"{self.prog}: {message}")
+
+
+def _add_data_dir(p):
+    p.add_argument("--data-dir", help="MIT-BIH record folder (default: $ARRHYTHMIA_DATA_DIR, else the user cache)")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from . import commands as c
+
+    parser = _Parser(prog="arrhythmia", description="Heartbeat classification into AAMI classes N, S, V, F, Q.")
+    parser.add_argument("--version", action="version", version=f"arrhythmia {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    data = sub.add_parser("data", help="fetch, verify and summarise the MIT-BIH Arrhythmia Database")
+    dsub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
+    p = dsub.add_parser("fetch", help="download the database from PhysioNet (wfdb), then verify it")
+    _add_data_dir(p)
+    p.add_argument("--index-url", default=None, help="PhysioNet file index or a mirror (default https://physionet.org/files/)")
+    p.add_argument("--overwrite", action="store_true", help="download again even if complete")
+    p.set_defaults(func=c.data_fetch)
+    p = dsub.add_parser("verify", help="check every record against its header checksums")
+    _add_data_dir(p)
+    p.set_defaults(func=c.data_verify)
+    p = dsub.add_parser("summary", help="beats per AAMI class on each side of a split")
+    _add_data_dir(p)
+    p.add_argument("--split", default="inter-patient", help="inter-patient (default), intra-patient, patient-kfold")
+    p.add_argument("--preset", default="300", help="window preset whose edge losses are reported: 300, 187, 6s")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--folds", type=int, default=5, help="patient-kfold: number of folds")
+    p.set_defaults(func=c.data_summary)
+    data.set_defaults(func=lambda a: (data.print_help(), 0)[1])
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the CLI; returns the exit code."""
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"arrhythmia: note: {msg}\n"
+    try:
+        parser = _build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
+        return int(args.func(args) or 0)
+    except ArrhythmiaError as exc:
+        print(f"arrhythmia: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("arrhythmia: interrupted", file=sys.stderr)
+        return 130

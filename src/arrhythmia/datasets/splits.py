@@ -1,0 +1,159 @@
+"""Train/validation/test splits of a :class:`BeatSet`.
+
+``inter-patient`` (default): de Chazal's DS1 for training, DS2 for testing.
+``intra-patient``: a seeded random *beat-level* split over the same 44 records;
+the same patients are on both sides, so its scores are inflated by leakage.
+It exists only to reproduce how the founding documents measured.
+``patient-kfold``: k folds of whole DS1 records (cross-validation without
+looking at DS2).
+
+Validation beats are always drawn by whole records from the training side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ArrhythmiaError, check_option
+from ..labels import CLASS_INDEX
+from .records import DS1, DS2, NON_PACED
+
+SPLITS = ("inter-patient", "intra-patient", "patient-kfold")
+LEAK_WARNING = "LEAKS PATIENTS: the same patients are in training and test"
+
+
+@dataclass(frozen=True)
+class Split:
+    """Index arrays into a BeatSet, and which records each side draws from.
+
+    Attributes
+    ----------
+    name : str
+    train, val, test : ndarray of int64
+        Beat indices.
+    train_records, val_records, test_records : tuple of str
+    leaks_patients : bool
+        True when a patient has beats on both the training and test side.
+    fold : int or None
+        Fold index for ``patient-kfold``.
+    """
+
+    name: str
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    train_records: tuple[str, ...]
+    val_records: tuple[str, ...]
+    test_records: tuple[str, ...]
+    leaks_patients: bool
+    fold: int | None = None
+
+    def label(self) -> str:
+        """Name for printing; a leaking split says so."""
+        s = self.name if self.fold is None else f"{self.name} (fold {self.fold})"
+        return f"{s} [{LEAK_WARNING}]" if self.leaks_patients else s
+
+
+def split_records(name: str = "inter-patient") -> tuple[str, ...]:
+    """Records a split needs loaded."""
+    check_option("split", name, SPLITS)
+    if name == "inter-patient":
+        return DS1 + DS2
+    if name == "patient-kfold":
+        return DS1
+    return NON_PACED
+
+
+def choose_validation_records(records, y, record_of_beat, fraction: float = 0.2, seed: int = 0) -> tuple[str, ...]:
+    """Pick whole records for validation, seeded.
+
+    Tries seeded permutations until the first ``round(fraction * n)`` records
+    hold N, S and V beats and the remaining ones still hold S and V beats, so
+    that validation macro-F1 is defined. Falls back to the first permutation.
+    """
+    records = list(dict.fromkeys(records))
+    n_val = max(1, int(round(fraction * len(records))))
+    if n_val >= len(records):
+        raise ArrhythmiaError(f"Invalid value for 'val_fraction': leaves no training record; got {fraction!r}.")
+    rng = np.random.default_rng(seed)
+    present = {r: set(np.unique(y[record_of_beat == r]).tolist()) for r in records}
+    need_val = {CLASS_INDEX["N"], CLASS_INDEX["S"], CLASS_INDEX["V"]}
+    need_train = {CLASS_INDEX["S"], CLASS_INDEX["V"]}
+    first = None
+    for _ in range(200):
+        perm = [records[i] for i in rng.permutation(len(records))]
+        val, train = perm[:n_val], perm[n_val:]
+        first = first or val
+        cv = set().union(*(present[r] for r in val))
+        ct = set().union(*(present[r] for r in train))
+        if need_val <= cv and need_train <= ct:
+            return tuple(sorted(val))
+    return tuple(sorted(first))
+
+
+def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: float = 0.2,
+               test_fraction: float = 0.2, n_folds: int = 5, fold: int = 0) -> Split:
+    """Split ``beats`` (a BeatSet) into train / validation / test indices.
+
+    Parameters
+    ----------
+    beats : BeatSet
+        Must contain the records of :func:`split_records` for ``name``.
+    name : {'inter-patient', 'intra-patient', 'patient-kfold'}
+    seed : int
+        Seeds the validation records, the intra-patient beat split and the folds.
+    val_fraction : float
+        Share of training-side records held out for validation.
+    test_fraction : float
+        ``intra-patient`` only: share of beats drawn at random for testing.
+    n_folds, fold : int
+        ``patient-kfold`` only: number of folds and which one is the test fold.
+
+    Returns
+    -------
+    Split
+    """
+    check_option("split", name, SPLITS)
+    rec = beats.record
+    have = set(np.unique(rec).tolist())
+    missing = [r for r in split_records(name) if r not in have]
+    if missing:
+        raise ArrhythmiaError(f"split {name!r} needs records that were not loaded: {', '.join(missing)}")
+    idx = np.arange(len(beats))
+    if name == "inter-patient":
+        train_side, test_records, leaks = np.isin(rec, DS1), DS2, False
+        test = idx[np.isin(rec, DS2)]
+        train_recs = DS1
+    elif name == "patient-kfold":
+        if not (2 <= n_folds <= len(DS1)):
+            raise ArrhythmiaError(f"Invalid value for 'n_folds': allowed 2..{len(DS1)}; got {n_folds!r}.")
+        check_option("fold", fold, range(n_folds))
+        order = np.random.default_rng(seed).permutation(len(DS1))
+        test_records = tuple(sorted(DS1[i] for i in order[fold::n_folds]))
+        train_recs = tuple(r for r in DS1 if r not in test_records)
+        train_side, leaks = np.isin(rec, train_recs), False
+        test = idx[np.isin(rec, test_records)]
+    else:  # intra-patient
+        pool = idx[np.isin(rec, NON_PACED)]
+        perm = np.random.default_rng(seed).permutation(pool)
+        n_test = int(round(test_fraction * pool.size))
+        test = np.sort(perm[:n_test])
+        train_side = np.zeros(len(beats), bool)
+        train_side[perm[n_test:]] = True
+        test_records = train_recs = NON_PACED
+        leaks = True
+    val_recs = choose_validation_records(train_recs, beats.y[train_side], rec[train_side], val_fraction, seed)
+    in_val = np.isin(rec, val_recs)
+    return Split(
+        name=name,
+        train=idx[train_side & ~in_val],
+        val=idx[train_side & in_val],
+        test=test,
+        train_records=tuple(r for r in train_recs if r not in val_recs),
+        val_records=val_recs,
+        test_records=tuple(test_records),
+        leaks_patients=leaks,
+        fold=fold if name == "patient-kfold" else None,
+    )

@@ -1,0 +1,168 @@
+"""WFDB records: reading with checksum verification, writing annotations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import file_error
+from .recording import Annotations, Recording
+
+
+def _record_path(path) -> Path:
+    p = Path(path)
+    if p.suffix in {".hea", ".dat", ".atr"}:
+        p = p.with_suffix("")
+    return p
+
+
+def read_header(path):
+    """Read a WFDB header, raising a one-line error naming the file."""
+    import wfdb
+
+    p = _record_path(path)
+    hea = p.with_suffix(".hea")
+    if not hea.is_file():
+        raise file_error(hea, "header file not found")
+    try:
+        return wfdb.rdheader(str(p))
+    except Exception as exc:  # wfdb raises many types on malformed text
+        raise file_error(hea, f"corrupt header ({type(exc).__name__}: {exc})") from None
+
+
+def read_wfdb(path, annotator: str | None = "atr", verify: bool = True) -> Recording:
+    """Read a WFDB record, verifying its samples against the header.
+
+    Parameters
+    ----------
+    path : str or Path
+        Record path without extension (``'.../mitdb/100'``); a path ending in
+        ``.hea``/``.dat``/``.atr`` is accepted too.
+    annotator : str or None
+        Annotation file extension to read (``'atr'``), or ``None`` for none.
+        When given, the file must exist.
+    verify : bool
+        Check signal length and the 16-bit checksum of every signal against
+        the header (the same check as WFDB's ``wfdbcheck``).
+
+    Returns
+    -------
+    Recording
+        Signal in mV, shape (n_leads, n_samples).
+
+    Raises
+    ------
+    ArrhythmiaError
+        Missing, truncated or corrupt files, naming the file.
+    """
+    import wfdb
+
+    p = _record_path(path)
+    header = read_header(p)
+    for fname in sorted(set(header.file_name or [])):
+        dat = p.parent / fname
+        if not dat.is_file():
+            raise file_error(dat, "signal file not found")
+        if verify and header.fmt and header.fmt[0] == "212" and header.sig_len:
+            expected = header.sig_len * header.n_sig * 3 // 2
+            size = dat.stat().st_size
+            if size < expected:
+                raise file_error(dat, f"truncated signal file ({size} bytes, header implies {expected})")
+    try:
+        rec = wfdb.rdrecord(str(p), physical=False, return_res=16)
+    except Exception as exc:
+        raise file_error(p.parent / (header.file_name or [p.name])[0], f"unreadable signal ({exc})") from None
+    d = rec.d_signal
+    if verify:
+        if rec.sig_len and d.shape[0] != rec.sig_len:
+            raise file_error(p.parent / rec.file_name[0], f"truncated: {d.shape[0]} samples, header says {rec.sig_len}")
+        if rec.checksum is not None:
+            got = [int(c) for c in (d.astype(np.int64).sum(axis=0) & 0xFFFF)]
+            got = [g - 65536 if g > 32767 else g for g in got]
+            for i, (g, want) in enumerate(zip(got, rec.checksum)):
+                if g != want:
+                    raise file_error(
+                        p.parent / rec.file_name[i],
+                        f"checksum mismatch in signal {i} ({rec.sig_name[i]}): header {want}, data {g}",
+                    )
+    gain = np.asarray(rec.adc_gain, dtype=np.float64)
+    base = np.asarray(rec.baseline, dtype=np.float64)
+    signal = ((d.astype(np.float64) - base) / gain).T.copy()
+    annotations = read_annotations(p, annotator) if annotator is not None else None
+    return Recording(
+        name=p.name,
+        signal=signal,
+        fs=float(rec.fs),
+        leads=tuple(rec.sig_name),
+        annotations=annotations,
+        source=str(p),
+    )
+
+
+def read_annotations(path, annotator: str = "atr") -> Annotations:
+    """Read a WFDB annotation file, raising a one-line error naming the file.
+
+    Parameters
+    ----------
+    path : str or Path
+        Record path without extension.
+    annotator : str
+        File extension (``'atr'`` for the MIT-BIH reference).
+
+    Returns
+    -------
+    Annotations
+    """
+    import wfdb
+
+    p = _record_path(path)
+    ann_path = p.with_suffix("." + annotator)
+    if not ann_path.is_file():
+        raise file_error(ann_path, "annotation file not found")
+    try:
+        ann = wfdb.rdann(str(p), annotator)
+    except Exception as exc:
+        raise file_error(ann_path, f"corrupt annotation file ({type(exc).__name__}: {exc})") from None
+    return Annotations(np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype=object))
+
+
+def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, extension: str = "arr", aux_note=None) -> Path:
+    """Write a WFDB annotation file ``<out_dir>/<record_name>.<extension>``.
+
+    Parameters
+    ----------
+    record_name : str
+    out_dir : str or Path
+    sample : array_like of int
+        Sample indices, sorted ascending.
+    symbol : sequence of str
+        One WFDB symbol per annotation (N, S, V, F, Q).
+    fs : float
+        Sampling rate stored in the file.
+    extension : str
+        Annotator name (file extension).
+    aux_note : sequence of str, optional
+        Free text per annotation (e.g. the confidence).
+
+    Returns
+    -------
+    Path of the file written.
+    """
+    import wfdb
+
+    out_dir = Path(out_dir)
+    sample = np.asarray(sample, dtype=np.int64)
+    kwargs = {}
+    if aux_note is not None:
+        kwargs["aux_note"] = list(aux_note)
+    wfdb.wrann(
+        record_name,
+        extension,
+        sample,
+        symbol=list(symbol),
+        fs=fs,
+        write_dir=str(out_dir),
+        **kwargs,
+    )
+    return out_dir / f"{record_name}.{extension}"
