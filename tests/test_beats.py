@@ -1,0 +1,114 @@
+"""Beats on real records: positions, labels, RR features, windows, cache."""
+
+import numpy as np
+import pytest
+import wfdb
+
+from arrhythmia import ArrhythmiaError
+from arrhythmia.datasets import BeatConfig, extract_beats, load_beats
+from arrhythmia.features import RR_FEATURES, rr_features
+from arrhythmia.io import read_wfdb
+from arrhythmia.labels import is_beat
+from arrhythmia.preprocessing import WindowSpec
+
+
+def test_beats_match_rdann(mitdb):
+    b = load_beats(["100", "208"], mitdb)
+    for rec in ("100", "208"):
+        ann = wfdb.rdann(str(mitdb / rec), "atr")
+        m = is_beat(ann.symbol)
+        s, sym = np.asarray(ann.sample)[m], np.asarray(ann.symbol)[m]
+        inside = (s - 100 >= 0) & (s + 200 <= 650000)  # the '300' window fits
+        sub = b.record == rec
+        np.testing.assert_array_equal(b.sample[sub], s[inside])
+        np.testing.assert_array_equal(b.symbol[sub], sym[inside])
+    # A handful of beats read off wfdb.rdann by hand:
+    # record 100: beats N at 77 and 370, first A at 2044; record 208: F at 46 and 697, N at 649704.
+    def lookup(rec, s):
+        i = np.flatnonzero((b.record == rec) & (b.sample == s))
+        assert i.size == 1, (rec, s)
+        return b.symbol[i[0]], b.y[i[0]]
+
+    assert lookup("100", 370) == ("N", 0)
+    # the first beat of 100 at sample 77 is too close to the start for the 100-sample pre-window
+    # (and its last beat is within 200 samples of the end): two N beats dropped
+    assert not ((b.record == "100") & (b.sample == 77)).any()
+    assert b.dropped["100"].tolist() == [2, 0, 0, 0, 0]
+    assert lookup("100", 2044) == ("A", 1)
+    assert lookup("208", 697) == ("F", 3)
+    assert lookup("208", 649704) == ("N", 0)
+    # the first F of 208 at sample 46 is too close to the start for the '300' window (100 before)
+    assert not ((b.record == "208") & (b.sample == 46)).any()
+    assert b.dropped["208"][3] >= 1
+
+
+def test_window_content_is_the_filtered_signal(mitdb):
+    cfg = BeatConfig(normalize="none")
+    r = read_wfdb(mitdb / "100")
+    b = extract_beats(r, cfg)
+    filt = cfg.preprocessing.apply(r.signal[:1], r.fs)
+    i = 10
+    s = b.sample[i]
+    np.testing.assert_allclose(b.x[i, 0], filt[0, s - 100: s + 200], rtol=1e-6)
+    assert b.x.shape[1:] == (1, 300)
+
+
+def test_presets_shapes_and_rates(mitdb):
+    for preset, shape in (("300", (1, 300)), ("187", (1, 187)), ("6s", (1, 2160))):
+        b = load_beats(["100"], mitdb, BeatConfig(window=preset))
+        assert b.x.shape[1:] == shape
+    two = load_beats(["100"], mitdb, BeatConfig(leads=("MLII", "other")))
+    assert two.x.shape[1] == 2
+
+
+def test_rr_features_by_hand(mitdb):
+    ann = wfdb.rdann(str(mitdb / "100"), "atr")
+    s = [int(x) for x, y in zip(ann.sample, ann.symbol) if is_beat([y])[0]]
+    f = rr_features(s, 360.0)
+    n = len(s)
+    diffs = [(s[i + 1] - s[i]) / 360.0 for i in range(n - 1)]
+    mean_rr = sum(diffs) / len(diffs)
+    for i in (0, 1, 5, 9, 10, 500, n - 1):
+        pre = diffs[i - 1] if i > 0 else diffs[0]
+        post = diffs[i] if i < n - 1 else diffs[-1]
+        prevs = [(diffs[j - 1] if j > 0 else diffs[0]) for j in range(max(0, i - 9), i + 1)]
+        local = sum(prevs) / len(prevs)
+        want = [pre, post, local, mean_rr, pre / local, post / local, pre / mean_rr, post / mean_rr, pre / post]
+        np.testing.assert_allclose(f[i], want, rtol=1e-5, err_msg=f"beat {i}")
+    assert f.shape == (n, len(RR_FEATURES))
+    assert np.isnan(rr_features([5], 360.0)).all()
+
+
+def test_rr_features_in_beatset_follow_the_beats(mitdb):
+    b = load_beats(["100"], mitdb)
+    ann = wfdb.rdann(str(mitdb / "100"), "atr")
+    s = np.asarray(ann.sample)[is_beat(ann.symbol)]
+    full = rr_features(s, 360.0)
+    idx = np.searchsorted(s, b.sample)
+    np.testing.assert_array_equal(b.rr, full[idx])
+
+
+def test_cache_is_used_and_identical(mitdb, tmp_path):
+    a = load_beats(["100", "101"], mitdb, cache_dir=tmp_path)
+    files = sorted(tmp_path.rglob("*.npz"))
+    assert len(files) == 2
+    stamp = [f.stat().st_mtime_ns for f in files]
+    b = load_beats(["100", "101"], mitdb, cache_dir=tmp_path)
+    assert [f.stat().st_mtime_ns for f in files] == stamp  # loaded, not rewritten
+    for attr in ("x", "y", "symbol", "record", "sample", "rr"):
+        np.testing.assert_array_equal(getattr(a, attr), getattr(b, attr))
+    # another configuration is another key
+    load_beats(["100"], mitdb, BeatConfig(normalize="beat"), cache_dir=tmp_path)
+    assert len(list(tmp_path.rglob("*.npz"))) == 3
+
+
+def test_record_too_short_for_a_window(mitdb):
+    r = read_wfdb(mitdb / "100")
+    huge = BeatConfig(window=WindowSpec(400000, 400000, 360.0))
+    with pytest.raises(ArrhythmiaError, match="too short for one 800000-sample window"):
+        extract_beats(r, huge)
+
+
+def test_missing_data_dir(tmp_path):
+    with pytest.raises(ArrhythmiaError, match="data directory not found"):
+        load_beats(["100"], tmp_path / "none")
