@@ -38,3 +38,33 @@ def data_summary(args) -> int:
                   seed=args.seed, n_folds=args.folds)
     print(s.format())
     return 0
+
+
+def models(args) -> int:
+    from ..models import list_models
+
+    rows = list_models()
+    print(f"{'name':<16}{'parameters':>12}  {'input':<30}{'leads':<12}description")
+    for r in rows:
+        print(f"{r['name']:<16}{r['parameters']:>12,}  {r['input']:<30}{r['leads']:<12}{r['summary']}")
+    return 0
+
+
+def train(args) -> int:
+    from ..datasets.location import resolve_data_dir
+    from ..training import TrainConfig
+    from ..training import train as run_train
+
+    cfg = TrainConfig(
+        model=args.model, split=args.split, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        imbalance=args.imbalance, augment=not args.no_augment, patience=args.patience, seed=args.seed,
+        val_fraction=args.val_fraction, device=args.device, init_from=args.init_from,
+        freeze_backbone=args.freeze_backbone,
+        records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
+    )
+    out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
+                            progress=sys.stderr.isatty())
+    print(f"model {cfg.model} written to {out} (best epoch {result.best_epoch} of {result.epochs_run})")
+    print(f"validation on held-out training records (never the test records):")
+    print(result.report.format())
+    return 0

@@ -52,6 +52,29 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5, help="patient-kfold: number of folds")
     p.set_defaults(func=c.data_summary)
     data.set_defaults(func=lambda a: (data.print_help(), 0)[1])
+
+    p = sub.add_parser("models", help="list the registered models with parameter counts and input shapes")
+    p.set_defaults(func=c.models)
+
+    p = sub.add_parser("train", help="train a model; writes a bundle folder")
+    _add_data_dir(p)
+    p.add_argument("--model", default=None, help="registered model name (see 'arrhythmia models'; default morph_rr)")
+    p.add_argument("--split", default="inter-patient", help="inter-patient (default), intra-patient, patient-kfold")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (also for fine-tuning)")
+    p.add_argument("--imbalance", default="weights", help="weights (default), smote, sampler, focal, none")
+    p.add_argument("--no-augment", action="store_true", help="disable augmentation")
+    p.add_argument("--patience", type=int, default=6, help="early stopping patience in epochs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--val-fraction", type=float, default=0.2, help="share of training records held out")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--init-from", default=None, metavar="BUNDLE", help="start from a trained bundle (fine-tuning)")
+    p.add_argument("--freeze-backbone", action="store_true", help="with --init-from: train the last layer only")
+    p.add_argument("--records", default=None, help="comma-separated subset of the split's records (quick runs)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    p.add_argument("--out", required=True, help="bundle folder to write")
+    p.set_defaults(func=c.train)
     return parser
 
 

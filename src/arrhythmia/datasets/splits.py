@@ -94,7 +94,7 @@ def choose_validation_records(records, y, record_of_beat, fraction: float = 0.2,
 
 
 def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: float = 0.2,
-               test_fraction: float = 0.2, n_folds: int = 5, fold: int = 0) -> Split:
+               test_fraction: float = 0.2, n_folds: int = 5, fold: int = 0, records=None) -> Split:
     """Split ``beats`` (a BeatSet) into train / validation / test indices.
 
     Parameters
@@ -110,6 +110,9 @@ def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: 
         ``intra-patient`` only: share of beats drawn at random for testing.
     n_folds, fold : int
         ``patient-kfold`` only: number of folds and which one is the test fold.
+    records : sequence of str, optional
+        Use only these records (quick runs); each keeps the side the split
+        gives it, so an inter-patient split stays inter-patient.
 
     Returns
     -------
@@ -118,31 +121,39 @@ def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: 
     check_option("split", name, SPLITS)
     rec = beats.record
     have = set(np.unique(rec).tolist())
-    missing = [r for r in split_records(name) if r not in have]
+    wanted = split_records(name)
+    if records is not None:
+        unknown = sorted(set(records) - set(wanted))
+        if unknown:
+            raise ArrhythmiaError(f"Invalid value for 'records': allowed records of split {name!r}; got {', '.join(unknown)}.")
+        wanted = tuple(r for r in wanted if r in set(records))
+    missing = [r for r in wanted if r not in have]
     if missing:
         raise ArrhythmiaError(f"split {name!r} needs records that were not loaded: {', '.join(missing)}")
     idx = np.arange(len(beats))
+    ds1 = tuple(r for r in DS1 if r in wanted)
+    ds2 = tuple(r for r in DS2 if r in wanted)
     if name == "inter-patient":
-        train_side, test_records, leaks = np.isin(rec, DS1), DS2, False
-        test = idx[np.isin(rec, DS2)]
-        train_recs = DS1
+        train_side, test_records, leaks = np.isin(rec, ds1), ds2, False
+        test = idx[np.isin(rec, ds2)]
+        train_recs = ds1
     elif name == "patient-kfold":
-        if not (2 <= n_folds <= len(DS1)):
-            raise ArrhythmiaError(f"Invalid value for 'n_folds': allowed 2..{len(DS1)}; got {n_folds!r}.")
+        if not (2 <= n_folds <= len(ds1)):
+            raise ArrhythmiaError(f"Invalid value for 'n_folds': allowed 2..{len(ds1)}; got {n_folds!r}.")
         check_option("fold", fold, range(n_folds))
-        order = np.random.default_rng(seed).permutation(len(DS1))
-        test_records = tuple(sorted(DS1[i] for i in order[fold::n_folds]))
-        train_recs = tuple(r for r in DS1 if r not in test_records)
+        order = np.random.default_rng(seed).permutation(len(ds1))
+        test_records = tuple(sorted(ds1[i] for i in order[fold::n_folds]))
+        train_recs = tuple(r for r in ds1 if r not in test_records)
         train_side, leaks = np.isin(rec, train_recs), False
         test = idx[np.isin(rec, test_records)]
     else:  # intra-patient
-        pool = idx[np.isin(rec, NON_PACED)]
+        pool = idx[np.isin(rec, wanted)]
         perm = np.random.default_rng(seed).permutation(pool)
         n_test = int(round(test_fraction * pool.size))
         test = np.sort(perm[:n_test])
         train_side = np.zeros(len(beats), bool)
         train_side[perm[n_test:]] = True
-        test_records = train_recs = NON_PACED
+        test_records = train_recs = tuple(r for r in NON_PACED if r in wanted)
         leaks = True
     val_recs = choose_validation_records(train_recs, beats.y[train_side], rec[train_side], val_fraction, seed)
     in_val = np.isin(rec, val_recs)

@@ -1,0 +1,183 @@
+"""Model bundles: a folder with ``model.safetensors`` and ``config.json``.
+
+``config.json`` holds everything needed to use the model on a new recording
+without the training code: the architecture and its hyper-parameters, the
+beat extraction settings (leads, window, filters, normalisation), the class
+names, the RR standardisation learned on the training records, and the
+provenance (training records and split, seed, package version, validation
+metrics). ``history.json`` holds the per-epoch training curves.
+
+Loading never unpickles: weights are safetensors, the rest is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .errors import ArrhythmiaError, file_error
+
+FORMAT = "arrhythmia-bundle"
+FORMAT_VERSION = 1
+CONFIG = "config.json"
+WEIGHTS = "model.safetensors"
+HISTORY = "history.json"
+ONNX = "model.onnx"
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _clean_nan(o):
+    if isinstance(o, dict):
+        return {k: _clean_nan(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean_nan(v) for v in o]
+    if isinstance(o, float) and o != o:
+        return None
+    return o
+
+
+def write_json(path, obj) -> None:
+    """Write JSON atomically (temp file + rename); NaN becomes null."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_clean_nan(obj), indent=2, default=_json_default) + "\n")
+    os.replace(tmp, path)
+
+
+def read_bundle_config(path) -> dict:
+    """Read and check a bundle's ``config.json`` (no torch needed).
+
+    Raises
+    ------
+    ArrhythmiaError
+        Missing folder or file, invalid JSON, another format, or a format
+        version newer than this package understands.
+    """
+    path = Path(path)
+    cfg_path = path / CONFIG
+    if not path.is_dir():
+        raise file_error(path, "model bundle folder not found")
+    if not cfg_path.is_file():
+        raise file_error(cfg_path, "not a model bundle (config.json missing)")
+    try:
+        cfg = json.loads(cfg_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise file_error(cfg_path, f"invalid JSON ({exc})") from None
+    if not isinstance(cfg, dict) or cfg.get("format") != FORMAT:
+        raise file_error(cfg_path, f"not an {FORMAT} config")
+    ver = cfg.get("format_version")
+    if not isinstance(ver, int) or ver < 1:
+        raise file_error(cfg_path, f"invalid format_version {ver!r}")
+    if ver > FORMAT_VERSION:
+        raise file_error(cfg_path, f"bundle format version {ver} is newer than this arrhythmia supports "
+                                   f"({FORMAT_VERSION}); upgrade the package")
+    return cfg
+
+
+def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict, history: list) -> Path:
+    """Write ``model`` and its description to ``out_dir``.
+
+    Parameters
+    ----------
+    model : BeatModel
+    out_dir : str or Path
+    beats : dict
+        :meth:`arrhythmia.datasets.BeatConfig.to_dict`.
+    training : dict
+        Provenance: split, records, seed, imbalance, epochs, ...
+    validation : dict
+        Validation metrics of the selected checkpoint.
+    history : list of dict
+        Per-epoch metrics.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+    """
+    import datetime
+
+    from safetensors.torch import save_file
+
+    from . import __version__
+    from .features.rr import RR_FEATURES
+    from .labels import AAMI_CLASSES
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tmp = out / f".{WEIGHTS}.tmp"
+    save_file(state, str(tmp))
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "model": model.config(),
+        "classes": list(AAMI_CLASSES),
+        "beats": beats,
+        "rr_features": list(RR_FEATURES) if model.uses_rr else [],
+        "normalization": {"rr_mean": model.rr_mean.tolist(), "rr_std": model.rr_std.tolist()},
+        "training": training,
+        "validation": validation,
+    }
+    write_json(out / HISTORY, history)
+    write_json(out / CONFIG, config)
+    os.replace(tmp, out / WEIGHTS)
+    return out
+
+
+def build_from_config(cfg: dict):
+    """An untrained model with the architecture described by a bundle config."""
+    from .models import build_model
+
+    m = cfg["model"]
+    return build_model(m["name"], n_samples=m["n_samples"], n_leads=m["n_leads"], n_classes=m["n_classes"],
+                       fs=m["fs"], **m.get("params", {}))
+
+
+def load_bundle(path):
+    """Load a bundle: returns ``(model, config)``, the model in eval mode.
+
+    Raises
+    ------
+    ArrhythmiaError
+        As :func:`read_bundle_config`, or weights that are missing or do not
+        match the architecture.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    cfg = read_bundle_config(path)
+    model = build_from_config(cfg)
+    w = Path(path) / WEIGHTS
+    if not w.is_file():
+        raise file_error(w, "weights file not found")
+    try:
+        state = load_file(str(w))
+    except (SafetensorError, OSError) as exc:
+        raise file_error(w, f"unreadable weights ({exc})") from None
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise file_error(w, f"weights do not match the architecture in config.json ({first})") from None
+    model.eval()
+    return model, cfg
+
+
+def read_history(path) -> list:
+    p = Path(path) / HISTORY
+    if not p.is_file():
+        raise ArrhythmiaError(f"{p}: no training history in this bundle")
+    return json.loads(p.read_text())

@@ -1,0 +1,1 @@
+"""Using a trained model: batched prediction with torch or onnxruntime."""

@@ -1,0 +1,41 @@
+"""Class-imbalance strategies. Every one touches the training beats only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+IMBALANCE = ("weights", "smote", "sampler", "focal", "none")
+
+
+def smote(x: np.ndarray, rr: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Oversample the minority classes of the *training* beats with SMOTE.
+
+    Beats and their RR features are joined into one vector, resampled with
+    :class:`imblearn.over_sampling.SMOTE` (every class up to the majority's
+    count; ``k_neighbors`` shrunk for tiny classes; classes with a single
+    beat are left as they are), and split back.
+
+    Returns
+    -------
+    x, rr, y : the original beats followed by the synthetic ones.
+    """
+    from imblearn.over_sampling import SMOTE
+
+    counts = np.bincount(y)
+    present = [c for c in range(counts.size) if counts[c] >= 2]
+    target = {c: int(counts.max()) for c in present}
+    k = int(min(5, min(counts[c] for c in present) - 1))
+    flat = np.concatenate([x.reshape(len(x), -1), rr], axis=1)
+    sm = SMOTE(sampling_strategy=target, k_neighbors=k, random_state=seed)
+    fx, fy = sm.fit_resample(flat, y)
+    nx = x[0].size
+    return (fx[:, :nx].reshape((-1,) + x.shape[1:]).astype(np.float32),
+            fx[:, nx:].astype(np.float32), fy.astype(np.int64))
+
+
+def balanced_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices drawn with replacement so that each class is equally likely (one epoch's worth)."""
+    counts = np.bincount(y)
+    p = (1.0 / counts[y])
+    p /= p.sum()
+    return rng.choice(len(y), size=len(y), replace=True, p=p)

@@ -1,0 +1,141 @@
+"""Training on real records: the loss falls, validation uses whole held-out
+records, resuming is bit-for-bit, fine-tuning and every imbalance mode run."""
+
+import numpy as np
+import pytest
+import torch
+
+from arrhythmia import ArrhythmiaError
+from arrhythmia.bundle import load_bundle, read_bundle_config
+from arrhythmia.datasets import load_beats, make_split
+from arrhythmia.models import build_model
+from arrhythmia.training import TrainConfig, fit, train
+from arrhythmia.training.trainer import beat_config_for
+from conftest import assert_one_line_error, run_cli
+
+# Six DS1 records with N, S, V and F beats between them.
+FEW = ("101", "106", "118", "119", "208", "209", "223")
+
+
+@pytest.fixture(scope="module")
+def few_beats(mitdb):
+    beats = load_beats(FEW, mitdb, beat_config_for("morph_rr"))
+    sp = make_split(beats, "inter-patient", seed=0, val_fraction=0.3, records=FEW)
+    return beats.subset(sp.train), beats.subset(sp.val), sp
+
+
+def _model(seed=0):
+    torch.manual_seed(seed)
+    return build_model("morph_rr", n_leads=2)
+
+
+def _cfg(**kw):
+    base = dict(model="morph_rr", epochs=3, batch_size=256, seed=3, device="cpu", patience=10)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_loss_falls_and_validation_is_whole_records(few_beats, tmp_path):
+    train_set, val_set, sp = few_beats
+    assert set(train_set.records()).isdisjoint(val_set.records())
+    assert set(val_set.records()) == set(sp.val_records)
+    m = build_model("morph_rr", n_leads=2)
+    res = fit(m, train_set, val_set, _cfg(), tmp_path, progress=False, verbose=False)
+    losses = [h["train_loss"] for h in res.history]
+    assert losses[-1] < losses[0]
+    assert res.report.cm.sum() == len(val_set)  # every validation beat, no more
+    assert not np.isnan(res.report.macro_f1)
+    assert (tmp_path / "checkpoint.pt").is_file()
+    assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
+
+
+class _Interrupt:
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self, epoch, logs):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+def test_resume_is_bit_for_bit(few_beats, tmp_path):
+    train_set, val_set, _ = few_beats
+    small = train_set.subset(np.arange(0, len(train_set), 4))
+    cfg = _cfg(epochs=3)
+    full = _model()
+    fit(full, small, val_set, cfg, tmp_path / "a", progress=False, verbose=False)
+
+    part = _model()
+    with pytest.raises(KeyboardInterrupt):
+        fit(part, small, val_set, cfg, tmp_path / "b", callbacks=(_Interrupt(0),), progress=False, verbose=False)
+    resumed = _model(seed=123)  # initial weights do not matter: they come from the checkpoint
+    res = fit(resumed, small, val_set, cfg, tmp_path / "b", resume=True, progress=False, verbose=False)
+    assert res.epochs_run == 3
+    a, b = full.state_dict(), resumed.state_dict()
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_resume_refuses_other_settings(few_beats, tmp_path):
+    train_set, val_set, _ = few_beats
+    small = train_set.subset(np.arange(0, len(train_set), 8))
+    fit(build_model("morph_rr", n_leads=2), small, val_set, _cfg(epochs=1), tmp_path, progress=False, verbose=False)
+    with pytest.raises(ArrhythmiaError, match="other settings"):
+        fit(build_model("morph_rr", n_leads=2), small, val_set, _cfg(epochs=2, lr=0.1), tmp_path, resume=True,
+            progress=False, verbose=False)
+    with pytest.raises(ArrhythmiaError, match="nothing to resume"):
+        fit(build_model("morph_rr", n_leads=2), small, val_set, _cfg(), tmp_path / "x", resume=True,
+            progress=False, verbose=False)
+
+
+@pytest.mark.parametrize("mode", ["smote", "sampler", "focal"])
+def test_imbalance_modes_run(few_beats, tmp_path, mode):
+    train_set, val_set, _ = few_beats
+    small = train_set.subset(np.arange(0, len(train_set), 6))
+    res = fit(build_model("morph_rr", n_leads=2), small, val_set, _cfg(epochs=1, imbalance=mode), tmp_path,
+              progress=False, verbose=False)
+    assert res.report.cm.sum() == len(val_set)
+
+
+def test_smote_touches_training_beats_only(few_beats):
+    from arrhythmia.training.imbalance import smote
+
+    train_set, _, _ = few_beats
+    x, rr, y = smote(train_set.x, train_set.rr, train_set.y, seed=0)
+    n = len(train_set)
+    np.testing.assert_array_equal(x[:n], train_set.x)  # originals first, unchanged
+    counts = np.bincount(y)
+    assert counts[counts > 0].min() == counts.max() or np.bincount(train_set.y).min() < 2
+
+
+def test_train_writes_bundle_and_fine_tunes(mitdb, tmp_path):
+    cfg = _cfg(epochs=1, records=("101", "106", "119", "208", "100"))
+    out, res = train(cfg, mitdb, tmp_path / "m", progress=False, verbose=False)
+    c = read_bundle_config(out)
+    assert c["training"]["split"] == "inter-patient"
+    assert set(c["training"]["train_records"]) | set(c["training"]["val_records"]) == {"101", "106", "119", "208"}
+    assert c["training"]["test_records"] == ["100"]
+    assert c["beats"]["leads"] == ["MLII", "other"] and c["package_version"]
+    assert len(c["normalization"]["rr_mean"]) == 9
+    assert (out / "history.json").is_file()
+    # fine-tune from the bundle with a new learning rate, backbone frozen
+    cfg2 = TrainConfig(epochs=1, lr=1e-4, init_from=str(out), freeze_backbone=True, device="cpu",
+                       records=("101", "106", "119", "208"))
+    out2, _ = train(cfg2, mitdb, tmp_path / "ft", progress=False, verbose=False)
+    m1, _ = load_bundle(out)
+    m2, c2 = load_bundle(out2)
+    assert c2["training"]["init_from"] == str(out)
+    torch.testing.assert_close(m1.cnn[0].weight, m2.cnn[0].weight)  # frozen backbone unchanged
+    assert not torch.equal(m1.head.weight, m2.head.weight)
+
+
+def test_train_cli_bad_options(mitdb, tmp_path):
+    p = run_cli("train", "--imbalance", "oversample", "--out", tmp_path / "x", "--data-dir", mitdb)
+    assert_one_line_error(p, "Invalid value for 'imbalance'", "got 'oversample'")
+    assert not (tmp_path / "x").exists()
+    p = run_cli("train", "--model", "gpt", "--out", tmp_path / "y", "--data-dir", mitdb)
+    assert_one_line_error(p, "Invalid value for 'model'")
+    assert not (tmp_path / "y").exists()
+    p = run_cli("train", "--records", "100,999", "--out", tmp_path / "z", "--data-dir", mitdb)
+    assert_one_line_error(p, "Invalid value for 'records'")
