@@ -20,7 +20,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(CLI) data fetch
 	$(CLI) data summary --split inter-patient
+	$(CLI) train --model morph_rr --split inter-patient --seed 0 --out runs/default
 
 test: $(STAMP)
 	$(PY) -m pytest

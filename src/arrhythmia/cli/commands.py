@@ -68,3 +68,48 @@ def train(args) -> int:
     print(f"validation on held-out training records (never the test records):")
     print(result.report.format())
     return 0
+
+
+def evaluate(args) -> int:
+    from ..datasets.location import resolve_data_dir
+
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.cv is not None:
+        from ..evaluation.cv import cross_validate, format_cv
+
+        if args.cv < 2:
+            from ..errors import ArrhythmiaError
+
+            raise ArrhythmiaError(f"Invalid value for '--cv': allowed an integer >= 2; got {args.cv!r}.")
+        summary = cross_validate(args.bundle, data_dir, args.out, k=args.cv, epochs=args.epochs,
+                                 progress=sys.stderr.isatty(), verbose=True)
+        print(format_cv(summary))
+        return 0
+    from ..evaluation.evaluate import evaluate_bundle
+
+    ev = evaluate_bundle(args.bundle, data_dir, args.out, split=args.split, progress=sys.stderr.isatty())
+    print(f"split: {ev.split_label}; {ev.n_beats} test beats")
+    print(ev.report.format())
+    print(f"report, metrics, predictions, plots and annotations written to {ev.out}")
+    return 0
+
+
+def benchmark(args) -> int:
+    import shlex
+
+    from ..datasets.location import resolve_data_dir
+    from ..evaluation.benchmark import run_benchmark
+
+    models = [m.strip() for m in args.models.split(",")] if args.models else None
+    if models:
+        from ..errors import check_option
+        from ..models import MODEL_NAMES
+
+        for m in models:
+            check_option("--models", m, MODEL_NAMES)
+    cmd = "arrhythmia benchmark " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    run_benchmark(resolve_data_dir(args.data_dir), args.out, models=models, quick=args.quick, epochs=args.epochs,
+                  seed=args.seed, patience=args.patience, progress=sys.stderr.isatty(), verbose=True,
+                  command=cmd.strip())
+    print(f"results written to {args.out}/results.md, results.json, results.png")
+    return 0

@@ -75,6 +75,26 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--out", required=True, help="bundle folder to write")
     p.set_defaults(func=c.train)
+
+    p = sub.add_parser("evaluate", help="evaluate a bundle on the test side of a split: report, metrics, plots, annotations")
+    p.add_argument("bundle", help="model bundle folder")
+    _add_data_dir(p)
+    p.add_argument("--split", default=None, help="default: the split the bundle was trained with")
+    p.add_argument("--cv", type=int, default=None, metavar="K",
+                   help="instead: K-fold patient-wise cross-validation on DS1 with the bundle's settings")
+    p.add_argument("--epochs", type=int, default=None, help="with --cv: override the epoch budget")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=c.evaluate)
+
+    p = sub.add_parser("benchmark", help="train + evaluate every model under intra- and inter-patient protocols")
+    _add_data_dir(p)
+    p.add_argument("--quick", action="store_true", help="a few records, one epoch (smoke run)")
+    p.add_argument("--models", default=None, help="comma-separated model names (default: all)")
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--patience", type=int, default=4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="docs", help="folder for results.md / results.json / results.png (default docs)")
+    p.set_defaults(func=c.benchmark)
     return parser
 
 

@@ -105,6 +105,9 @@ def fetch_mitdb(data_dir, index_url: str = PHYSIONET_INDEX_URL, records=MITDB_RE
 
     data_dir = Path(data_dir)
     if not overwrite and is_complete(data_dir, records):
+        result = verify_database(data_dir, records, progress=progress)
+        if result.problems:
+            raise ArrhythmiaError(f"{result.problems[0]} (run 'arrhythmia data fetch --overwrite' to download again)")
         return data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=data_dir))
