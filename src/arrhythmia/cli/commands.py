@@ -61,6 +61,7 @@ def train(args) -> int:
         val_fraction=args.val_fraction, device=args.device, init_from=args.init_from,
         freeze_backbone=args.freeze_backbone,
         records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
+        epoch_beats=args.epoch_beats,
     )
     out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
                             progress=sys.stderr.isatty())
@@ -109,7 +110,8 @@ def benchmark(args) -> int:
             check_option("--models", m, MODEL_NAMES)
     cmd = "arrhythmia benchmark " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     run_benchmark(resolve_data_dir(args.data_dir), args.out, models=models, quick=args.quick, epochs=args.epochs,
-                  seed=args.seed, patience=args.patience, progress=sys.stderr.isatty(), verbose=True,
+                  seed=args.seed, patience=args.patience, epoch_beats=args.epoch_beats or None, work_dir=args.work,
+                  progress=sys.stderr.isatty(), verbose=True,
                   command=cmd.strip())
     print(f"results written to {args.out}/results.md, results.json, results.png")
     return 0

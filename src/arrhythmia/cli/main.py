@@ -72,6 +72,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init-from", default=None, metavar="BUNDLE", help="start from a trained bundle (fine-tuning)")
     p.add_argument("--freeze-backbone", action="store_true", help="with --init-from: train the last layer only")
     p.add_argument("--records", default=None, help="comma-separated subset of the split's records (quick runs)")
+    p.add_argument("--epoch-beats", type=int, default=None, help="cap on training beats per epoch (seeded subset)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--out", required=True, help="bundle folder to write")
     p.set_defaults(func=c.train)
@@ -90,10 +91,13 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_data_dir(p)
     p.add_argument("--quick", action="store_true", help="a few records, one epoch (smoke run)")
     p.add_argument("--models", default=None, help="comma-separated model names (default: all)")
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epoch-beats", type=int, default=10_000,
+                   help="training beats per epoch, the same budget for every model (0: all)")
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="docs", help="folder for results.md / results.json / results.png (default docs)")
+    p.add_argument("--work", default="runs/benchmark", help="folder for the trained bundles (default runs/benchmark)")
     p.set_defaults(func=c.benchmark)
     return parser
 

@@ -61,6 +61,9 @@ class TrainConfig:
         Architecture hyper-parameters.
     records : tuple of str, optional
         Use only these records of the split (quick runs).
+    epoch_beats : int, optional
+        Cap on training beats per epoch: each epoch trains on a seeded
+        random subset of this size (an equal budget for slow models).
     fold, n_folds : int
         ``patient-kfold`` only.
     """
@@ -81,6 +84,7 @@ class TrainConfig:
     freeze_backbone: bool = False
     model_params: dict = field(default_factory=dict)
     records: tuple | None = None
+    epoch_beats: int | None = None
     fold: int = 0
     n_folds: int = 5
 
@@ -238,7 +242,7 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
         pass
 
     n = len(y_tr)
-    steps = (n + cfg.batch_size - 1) // cfg.batch_size
+    steps = (min(n, cfg.epoch_beats or n) + cfg.batch_size - 1) // cfg.batch_size
     epochs_bar = tqdm(range(start, cfg.epochs), desc="train", unit="epoch", disable=not progress,
                       initial=start, total=cfg.epochs)
     stopped = best["bad"] >= cfg.patience
@@ -250,6 +254,8 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
         gen = torch.Generator().manual_seed(es + 1)
         rng = np.random.default_rng(es)
         order = balanced_order(y_tr, rng) if cfg.imbalance == "sampler" else rng.permutation(n)
+        if cfg.epoch_beats:
+            order = order[: cfg.epoch_beats]
         model.train()
         total, seen = 0.0, 0
         bar = tqdm(range(steps), desc=f"epoch {epoch + 1}", leave=False, disable=not progress, unit="batch")
