@@ -115,3 +115,97 @@ def benchmark(args) -> int:
                   command=cmd.strip())
     print(f"results written to {args.out}/results.md, results.json, results.png")
     return 0
+
+
+def peaks(args) -> int:
+    from ..errors import ArrhythmiaError
+
+    if args.evaluate:
+        from ..datasets.location import resolve_data_dir
+        from ..datasets.records import DS1, DS2, MITDB_RECORDS
+        from ..evaluation.detection import evaluate_detector
+
+        sets = {"all": MITDB_RECORDS, "ds1": DS1, "ds2": DS2}
+        recs = sets.get(args.records.lower()) or tuple(r.strip() for r in args.records.split(","))
+        unknown = [r for r in recs if r not in MITDB_RECORDS]
+        if unknown:
+            raise ArrhythmiaError(f"Invalid value for '--records': allowed all, DS1, DS2 or MIT-BIH record names; "
+                                  f"got {', '.join(unknown)}.")
+        score = evaluate_detector(resolve_data_dir(args.data_dir), recs, progress=sys.stderr.isatty())
+        print(score.format())
+        return 0
+    if not args.input:
+        raise ArrhythmiaError("arrhythmia peaks: give an INPUT recording, or --evaluate")
+    import csv
+    import warnings
+
+    import numpy as np
+
+    from ..io.readers import read_input
+    from ..preprocessing.peaks import detect_r_peaks
+
+    rec = read_input(args.input, args.fs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sel = rec.select_leads((args.lead,)) if args.lead in rec.leads or args.lead == "MLII" else rec.select_leads((args.lead,))
+    for w in caught:
+        print(f"arrhythmia: note: {w.message}", file=sys.stderr)
+    p = detect_r_peaks(sel.signal[0], rec.fs)
+    hr = 60.0 * rec.fs / np.median(np.diff(p)) if p.size > 1 else float("nan")
+    print(f"{rec.name}: {p.size} R peaks in {rec.duration:.1f} s on lead {sel.leads[0]} (median heart rate {hr:.0f} bpm)")
+    if args.out:
+        from pathlib import Path
+
+        out = Path(args.out)
+        tmp = out.with_name(f".{out.name}.tmp")
+        with open(tmp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["time_s", "sample"])
+            w.writerows([[f"{s / rec.fs:.4f}", int(s)] for s in p])
+        tmp.replace(out)
+        print(f"written to {out}")
+    return 0
+
+
+def export(args) -> int:
+    from ..datasets.location import resolve_data_dir
+    from ..export import export_onnx
+
+    out, res = export_onnx(args.bundle, resolve_data_dir(args.data_dir), out=args.out)
+    print(f"{out} written; parity with PyTorch on {res.n_beats} beats of records {' '.join(res.records)}: "
+          f"max |diff| {res.max_abs_diff:.2e} (limit 1e-5), same classes: {res.same_classes}")
+    return 0
+
+
+def annotate(args) -> int:
+    from pathlib import Path
+
+    from ..inference.annotate import annotate as run
+    from ..inference.rhythm import format_summary
+
+    src = Path(args.input)
+    kw = dict(model=args.model, fs=args.fs, backend=args.backend, review_below=args.review_below,
+              start_s=args.start, duration_s=args.duration, pages=args.pages)
+    if src.is_dir():
+        from tqdm.auto import tqdm
+
+        from ..errors import ArrhythmiaError
+        from ..io.readers import list_inputs
+
+        inputs = list_inputs(src)
+        if not inputs:
+            raise ArrhythmiaError(f"{src}: no WFDB, CSV, EDF or .npy recording in this folder")
+        failed = 0
+        for p in tqdm(inputs, desc="annotate", unit="record", disable=not sys.stderr.isatty()):
+            try:
+                s = run(p, Path(args.out) / p.stem, **kw)
+                print(f"{p.name}: {s['n_beats']} beats, " + ", ".join(f"{k} {v}" for k, v in s["beats_per_class"].items()))
+            except ArrhythmiaError as exc:
+                failed += 1
+                print(f"arrhythmia: error: {exc}", file=sys.stderr)
+        print(f"{len(inputs) - failed} of {len(inputs)} recordings annotated into {args.out}")
+        return 1 if failed else 0
+    s = run(src, args.out, **kw)
+    print(format_summary(s))
+    print(f"annotations, beats.csv, summary.json and strip written to {args.out}")
+    return 0

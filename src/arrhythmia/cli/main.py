@@ -91,14 +91,43 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_data_dir(p)
     p.add_argument("--quick", action="store_true", help="a few records, one epoch (smoke run)")
     p.add_argument("--models", default=None, help="comma-separated model names (default: all)")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--epoch-beats", type=int, default=10_000,
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--epoch-beats", type=int, default=20_000,
                    help="training beats per epoch, the same budget for every model (0: all)")
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="docs", help="folder for results.md / results.json / results.png (default docs)")
     p.add_argument("--work", default="runs/benchmark", help="folder for the trained bundles (default runs/benchmark)")
     p.set_defaults(func=c.benchmark)
+
+    p = sub.add_parser("peaks", help="detect R peaks in a recording, or score the detector on MIT-BIH")
+    p.add_argument("input", nargs="?", help="WFDB record, CSV, EDF or .npy file")
+    p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (CSV and .npy inputs)")
+    p.add_argument("--lead", default="MLII", help="lead to detect on (default MLII, else the first lead)")
+    p.add_argument("--out", default=None, help="CSV file of the peaks (time_s, sample)")
+    p.add_argument("--evaluate", action="store_true",
+                   help="score against the MIT-BIH reference beats (150 ms window) instead")
+    p.add_argument("--records", default="all", help="with --evaluate: all, DS1, DS2 or a comma-separated list")
+    _add_data_dir(p)
+    p.set_defaults(func=c.peaks)
+
+    p = sub.add_parser("export", help="export a bundle to ONNX and check parity with PyTorch")
+    p.add_argument("bundle")
+    p.add_argument("--out", default=None, help="ONNX file (default BUNDLE/model.onnx)")
+    _add_data_dir(p)
+    p.set_defaults(func=c.export)
+
+    p = sub.add_parser("annotate", help="detect and classify every beat of a recording (or of every recording in a folder)")
+    p.add_argument("input", help="WFDB record, CSV, EDF or .npy file, or a folder of them")
+    p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")
+    p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (required for CSV and .npy)")
+    p.add_argument("--backend", default="auto", help="auto (ONNX when the bundle has it), onnx or torch")
+    p.add_argument("--review-below", type=float, default=0.6, help="flag beats under this confidence")
+    p.add_argument("--start", type=float, default=0.0, help="strip.png: start time in seconds")
+    p.add_argument("--duration", type=float, default=60.0, help="strip.png: seconds shown")
+    p.add_argument("--pages", action="store_true", help="plot the whole recording, 60 s a page")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=c.annotate)
     return parser
 
 

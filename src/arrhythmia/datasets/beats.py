@@ -146,6 +146,46 @@ class BeatSet:
         )
 
 
+def segment(recording: Recording, samples, config: BeatConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut the windows of the beats at ``samples``: the one path shared by training and annotation.
+
+    Parameters
+    ----------
+    recording : Recording
+        Already reduced to ``config.leads`` (see :meth:`Recording.select_leads`).
+    samples : array_like of int
+        R-peak positions at the recording's rate, ascending (reference beats
+        or detections).
+    config : BeatConfig
+
+    Returns
+    -------
+    x : ndarray of float32, shape (n_kept, n_leads, window)
+    kept : ndarray of bool, shape (n,)
+        False for beats whose window crosses an edge of the record.
+    rr : ndarray of float32, shape (n_kept, 9)
+        RR features, computed over *all* beats (kept or not).
+    """
+    samples = np.asarray(samples, dtype=np.int64)
+    rr = rr_features(samples, recording.fs)
+    sig = config.preprocessing.apply(recording.signal, recording.fs)
+    win = config.window
+    centers = samples
+    if win.fs != recording.fs:
+        sig = resample(sig, recording.fs, win.fs)
+        centers = np.round(samples * (win.fs / recording.fs)).astype(np.int64)
+    if sig.shape[-1] < win.length:
+        raise file_error(recording.source or recording.name,
+                         f"record too short for one {win.length}-sample window "
+                         f"({sig.shape[-1]} samples at {win.fs:g} Hz)")
+    if config.normalize == "record":
+        sig = zscore(sig, axis=-1)
+    x, kept = cut_windows(sig, centers, win.before, win.after)
+    if config.normalize == "beat":
+        x = zscore(x, axis=-1).astype(np.float32)
+    return x, kept, rr[kept]
+
+
 def extract_beats(recording: Recording, config: BeatConfig) -> BeatSet:
     """Cut, label and describe every reference beat of ``recording``.
 
@@ -166,20 +206,7 @@ def extract_beats(recording: Recording, config: BeatConfig) -> BeatSet:
     rec = recording.select_leads(config.leads)
     beats = rec.annotations.beats()
     labels = to_aami(beats.symbol)
-    rr = rr_features(beats.sample, rec.fs)
-    sig = config.preprocessing.apply(rec.signal, rec.fs)
-    win = config.window
-    centers = beats.sample
-    if win.fs != rec.fs:
-        sig = resample(sig, rec.fs, win.fs)
-        centers = np.round(beats.sample * (win.fs / rec.fs)).astype(np.int64)
-    if sig.shape[-1] < win.length:
-        raise file_error(rec.source or rec.name, f"record too short for one {win.length}-sample window ({sig.shape[-1]} samples at {win.fs:g} Hz)")
-    if config.normalize == "record":
-        sig = zscore(sig, axis=-1)
-    x, kept = cut_windows(sig, centers, win.before, win.after)
-    if config.normalize == "beat":
-        x = zscore(x, axis=-1).astype(np.float32)
+    x, kept, rr = segment(rec, beats.sample, config)
     n = kept.sum()
     return BeatSet(
         x=x,
@@ -187,7 +214,7 @@ def extract_beats(recording: Recording, config: BeatConfig) -> BeatSet:
         symbol=np.asarray(beats.symbol[kept], dtype="U1"),
         record=np.full(n, rec.name, dtype="U8"),
         sample=beats.sample[kept],
-        rr=rr[kept],
+        rr=rr,
         dropped={rec.name: np.bincount(labels[~kept], minlength=len(AAMI_CLASSES))},
         notes=list(rec.notes),
     )

@@ -22,58 +22,74 @@ def cross_validate(bundle, data_dir, out, k: int = 5, epochs: int | None = None,
                    verbose: bool = False) -> dict:
     """Retrain the bundle's architecture and settings on k patient-wise folds of DS1.
 
+    The bundle is only a template: its architecture and training options are
+    reused, its weights are not. See :func:`cross_validate_config`.
+    """
+    import dataclasses
+
+    from ..bundle import read_bundle_config
+    from ..training.trainer import TrainConfig
+
+    t = read_bundle_config(bundle).get("training", {})
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    base = {key: v for key, v in t.items() if key in fields}
+    if base.get("init_from"):
+        # a fine-tuned bundle: cross-validate its architecture from scratch
+        base.update(init_from=None, freeze_backbone=False)
+    if epochs:
+        base["epochs"] = epochs
+    if isinstance(base.get("records"), list):
+        base["records"] = tuple(base["records"])
+    return cross_validate_config(TrainConfig(**base), data_dir, out, k=k, progress=progress, verbose=verbose)
+
+
+def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False, verbose: bool = False) -> dict:
+    """k-fold patient-wise cross-validation of a training configuration on DS1.
+
     Each fold's test records are whole DS1 records never seen by that fold's
-    model (validation records are drawn from the remaining ones). DS2 is not
-    loaded at all.
+    model (its validation records are drawn from the remaining ones). DS2 is
+    not loaded at all.
 
     Parameters
     ----------
-    bundle : str or Path
-        Template: architecture and training options are taken from its config.
+    cfg : TrainConfig
+        Its split, fold and record settings are replaced.
     data_dir : str or Path
     out : str or Path
         Receives ``fold_<i>/`` bundles, ``cv.json`` and ``cv.md``.
     k : int
         Number of folds.
-    epochs : int, optional
-        Override the bundle's epoch budget.
 
     Returns
     -------
     dict
-        ``{"folds": [...], "mean": {...}, "std": {...}}``.
+        ``{"folds": [...], "mean": {...}, "std": {...}, "pooled": {...}}``.
     """
-    from ..bundle import read_bundle_config, write_json
+    import dataclasses
+
+    from ..bundle import load_bundle, write_json
     from ..datasets import load_beats, make_split
     from ..datasets.beats import BeatConfig
     from ..datasets.records import DS1
     from ..inference.predict import predict_proba
-    from ..training.trainer import TrainConfig, train
+    from ..training.trainer import train
 
-    cfg = read_bundle_config(bundle)
-    t = cfg.get("training", {})
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    base = {key: v for key, v in t.items() if key in fields}
-    base.update(split="patient-kfold", n_folds=k, init_from=None, freeze_backbone=False, records=None)
-    if epochs:
-        base["epochs"] = epochs
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    beats = load_beats(DS1, data_dir, BeatConfig.from_dict(cfg["beats"]))
     folds = []
     for fold in range(k):
-        tc = TrainConfig(**{**base, "fold": fold})
+        tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None)
         fold_dir, _ = train(tc, data_dir, out / f"fold_{fold}", progress=progress, verbose=verbose)
-        from ..bundle import load_bundle
-
-        model, _ = load_bundle(fold_dir)
+        model, bcfg = load_bundle(fold_dir)
+        beats = load_beats(DS1, data_dir, BeatConfig.from_dict(bcfg["beats"]))
         sp = make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=tc.val_fraction, n_folds=k, fold=fold)
         test = beats.subset(sp.test)
         pred = predict_proba(model, test.x, test.rr).argmax(1)
         rep = ClassificationReport.from_cm(confusion_matrix(test.y, pred))
         folds.append({"fold": fold, "test_records": list(sp.test_records), "n_beats": int(len(test)),
                       "confusion_matrix": rep.cm.tolist(), **_fold_metrics(rep)})
-    summary = {"model": cfg["model"]["name"], "k": k, "folds": folds, "mean": {}, "std": {}, "defined_folds": {}}
+    summary = {"model": cfg.model, "k": k, "config": dataclasses.asdict(cfg), "folds": folds,
+               "mean": {}, "std": {}, "defined_folds": {}}
     for key in CV_METRICS:
         vals = np.array([np.nan if f[key] is None else f[key] for f in folds], dtype=float)
         ok = vals[~np.isnan(vals)]

@@ -1,0 +1,147 @@
+"""``arrhythmia export BUNDLE``: write ``model.onnx`` and check it against PyTorch.
+
+The graph takes ``beats`` (batch, leads, samples) float32 and, for models that
+use them, ``rr`` (batch, 9) float32 raw RR features; it returns
+``probabilities`` (batch, 5) after softmax. The batch axis is dynamic. The
+RR standardisation learned on the training records is inside the graph.
+The bundle's ``config.json`` is embedded as metadata (key
+``arrhythmia_config``), so ``model.onnx`` alone describes what it expects.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ArrhythmiaError
+
+MAX_ABS_DIFF = 1e-5
+METADATA_KEY = "arrhythmia_config"
+
+
+@dataclass
+class ParityResult:
+    """Outcome of the ONNX vs PyTorch comparison."""
+
+    n_beats: int
+    max_abs_diff: float
+    same_classes: bool
+    records: tuple
+
+    @property
+    def ok(self) -> bool:
+        return self.max_abs_diff <= MAX_ABS_DIFF and self.same_classes
+
+
+def _wrapper(model):
+    import torch
+
+    class Probabilities(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, beats, rr):
+            return torch.softmax(self.m(beats, rr), dim=1)
+
+    return Probabilities(model).eval()
+
+
+def _to_onnx_bytes(model) -> bytes:
+    import torch
+
+    w = _wrapper(model)
+    x = torch.zeros(2, model.n_leads, model.n_samples)
+    rr = torch.ones(2, 9)
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:  # the TorchScript exporter: fast, and enough for most models
+            torch.onnx.export(w, (x, rr), buf, input_names=["beats", "rr"], output_names=["probabilities"],
+                              dynamic_axes={"beats": {0: "batch"}, "rr": {0: "batch"}, "probabilities": {0: "batch"}},
+                              opset_version=18, dynamo=False)
+        except Exception:  # e.g. adaptive pooling to a size that does not divide the input
+            buf = io.BytesIO()
+            batch = torch.export.Dim("batch")
+            prog = torch.onnx.export(w, (x, rr), dynamo=True, input_names=["beats", "rr"],
+                                     output_names=["probabilities"], dynamic_shapes=({0: batch}, {0: batch}),
+                                     opset_version=18, verbose=False)
+            prog.save(buf)
+    w.eval()
+    return buf.getvalue()
+
+
+def _with_metadata(data: bytes, config: dict) -> bytes:
+    import onnx
+
+    m = onnx.load_from_string(data)
+    del m.metadata_props[:]
+    p = m.metadata_props.add()
+    p.key, p.value = METADATA_KEY, json.dumps(config)
+    m.producer_name = "arrhythmia"
+    return m.SerializeToString()
+
+
+def check_parity(model, onnx_path, x: np.ndarray, rr: np.ndarray, records=()) -> ParityResult:
+    """Compare probabilities of PyTorch and onnxruntime on the same beats."""
+    from ..inference.predict import predict_proba
+    from ..inference.runners import OnnxRunner
+
+    p_torch = predict_proba(model, x, rr)
+    p_onnx = OnnxRunner.from_file(onnx_path).predict_proba(x, rr)
+    diff = float(np.abs(p_torch - p_onnx).max()) if len(x) else 0.0
+    return ParityResult(len(x), diff, bool((p_torch.argmax(1) == p_onnx.argmax(1)).all()), tuple(records))
+
+
+def export_onnx(bundle, data_dir, out=None, n_check: int = 2000) -> tuple[Path, ParityResult]:
+    """Export a bundle to ONNX and check parity with PyTorch on real test beats.
+
+    Parameters
+    ----------
+    bundle : str or Path
+    data_dir : str or Path
+        MIT-BIH folder; the check uses beats of the bundle's test records.
+    out : str or Path, optional
+        Where to write (default ``<bundle>/model.onnx``).
+    n_check : int
+        Beats compared (evenly spaced over the test records).
+
+    Returns
+    -------
+    (Path, ParityResult)
+
+    Raises
+    ------
+    ArrhythmiaError
+        When parity fails (max |diff| > 1e-5 or a different class); the file
+        is not written then.
+    """
+    from ..bundle import ONNX, load_bundle
+    from ..datasets import load_beats
+    from ..datasets.beats import BeatConfig
+
+    bundle = Path(bundle)
+    model, cfg = load_bundle(bundle)
+    out = Path(out) if out else bundle / ONNX
+    records = tuple(cfg.get("training", {}).get("test_records") or ("100", "105", "200", "232"))
+    beats = load_beats(records, data_dir, BeatConfig.from_dict(cfg["beats"]))
+    idx = np.linspace(0, len(beats) - 1, min(n_check, len(beats))).astype(int)
+    data = _with_metadata(_to_onnx_bytes(model), cfg)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_bytes(data)
+    try:
+        res = check_parity(model, tmp, beats.x[idx], beats.rr[idx], records)
+        if not res.ok:
+            raise ArrhythmiaError(f"{out}: ONNX parity check failed (max |diff| {res.max_abs_diff:.2e}, "
+                                  f"same classes: {res.same_classes}); not written")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out, res

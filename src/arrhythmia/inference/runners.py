@@ -1,0 +1,104 @@
+"""Run a bundle's model on beats: with onnxruntime (no torch needed) or torch.
+
+Both runners take raw beats (n, leads, samples) and raw RR features (n, 9)
+and return probabilities (n, 5), in batches.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ArrhythmiaError, check_option, file_error
+
+BACKENDS = ("auto", "onnx", "torch")
+
+
+def _fill_rr(rr, config):
+    if rr is None:
+        return None
+    rr = np.asarray(rr, dtype=np.float32)
+    if np.isnan(rr).any():
+        fill = np.asarray(config.get("normalization", {}).get("rr_mean", [0.0] * rr.shape[1]), np.float32)
+        rr = np.where(np.isnan(rr), fill[None, : rr.shape[1]], rr)
+    return rr
+
+
+class OnnxRunner:
+    """onnxruntime on the CPU."""
+
+    backend = "onnx"
+
+    def __init__(self, session, config: dict):
+        self.session = session
+        self.config = config
+        self.inputs = [i.name for i in session.get_inputs()]
+
+    @classmethod
+    def from_file(cls, path, config: dict | None = None) -> "OnnxRunner":
+        import onnxruntime as ort
+
+        path = Path(path)
+        if not path.is_file():
+            raise file_error(path, "ONNX model not found")
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        try:
+            sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise file_error(path, f"not a valid ONNX model ({type(exc).__name__})") from None
+        if config is None:
+            meta = sess.get_modelmeta().custom_metadata_map
+            config = json.loads(meta.get("arrhythmia_config", "{}"))
+        return cls(sess, config)
+
+    def predict_proba(self, x: np.ndarray, rr: np.ndarray | None = None, batch_size: int = 4096) -> np.ndarray:
+        rr = _fill_rr(rr, self.config)
+        out = []
+        for i in range(0, len(x), batch_size):
+            feed = {"beats": np.ascontiguousarray(x[i:i + batch_size], dtype=np.float32)}
+            if "rr" in self.inputs:
+                feed["rr"] = np.ascontiguousarray(rr[i:i + batch_size], dtype=np.float32)
+            out.append(self.session.run(["probabilities"], feed)[0])
+        n_classes = len(self.config.get("classes", [])) or 5
+        return np.concatenate(out) if out else np.zeros((0, n_classes), np.float32)
+
+
+class TorchRunner:
+    """The PyTorch model of a bundle."""
+
+    backend = "torch"
+
+    def __init__(self, model, config: dict, device="cpu"):
+        self.model, self.config, self.device = model, config, device
+
+    def predict_proba(self, x, rr=None, batch_size: int = 4096) -> np.ndarray:
+        from .predict import predict_proba
+
+        return predict_proba(self.model, x, rr, batch_size=batch_size, device=self.device)
+
+
+def load_runner(bundle, backend: str = "auto"):
+    """A runner for a bundle folder.
+
+    ``auto`` uses ``model.onnx`` with onnxruntime when the bundle has one,
+    else torch. ``onnx`` needs neither torch nor the weights file.
+    """
+    from ..bundle import ONNX, load_bundle, read_bundle_config
+
+    check_option("backend", backend, BACKENDS)
+    bundle = Path(bundle)
+    cfg = read_bundle_config(bundle)
+    if backend in ("auto", "onnx") and (bundle / ONNX).is_file():
+        return OnnxRunner.from_file(bundle / ONNX, cfg)
+    if backend == "onnx":
+        raise file_error(bundle / ONNX, "no ONNX model in this bundle; run 'arrhythmia export' first")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ArrhythmiaError(f"{bundle}: has no model.onnx and torch is not installed; "
+                              "export it with 'arrhythmia export' on a machine with torch") from None
+    model, cfg = load_bundle(bundle)
+    return TorchRunner(model, cfg)

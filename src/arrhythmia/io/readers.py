@@ -1,0 +1,178 @@
+"""Reading any supported ECG input into a :class:`Recording`.
+
+=========  ==========================================  =====================
+input      layout                                      sampling rate
+=========  ==========================================  =====================
+WFDB       ``rec.hea`` + signal files (``rec`` or       from the header
+           ``rec.hea`` given); ``rec.atr`` read if
+           present
+CSV        one column per lead, optional header row     ``fs`` required
+           with lead names; values in mV
+EDF/EDF+   one signal per lead (pyEDFlib); physical     from the file (all
+           units converted to mV when uV/V              leads at one rate)
+NumPy      ``.npy`` of shape (n_samples,) or            ``fs`` required
+           (n_samples, n_leads); values in mV
+=========  ==========================================  =====================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ArrhythmiaError, file_error
+from .recording import Recording
+
+EXTENSIONS = (".hea", ".csv", ".edf", ".npy")
+MIN_FS, MAX_FS = 50.0, 20_000.0
+
+
+def _check_user_fs(path, fs, required: bool):
+    if fs is None:
+        if required:
+            raise file_error(path, "sampling rate unknown for this format: give --fs")
+        return None
+    fs = float(fs)
+    if not (MIN_FS <= fs <= MAX_FS):
+        raise ArrhythmiaError(f"Invalid value for '--fs': allowed {MIN_FS:g}-{MAX_FS:g} Hz; got {fs:g}.")
+    return fs
+
+
+def _finish(path, name, signal, fs, leads, annotations=None) -> Recording:
+    signal = np.asarray(signal, dtype=np.float64)
+    if signal.ndim != 2 or signal.shape[1] == 0:
+        raise file_error(path, "no samples")
+    bad = ~np.isfinite(signal)
+    if bad.any():
+        lead, i = np.argwhere(bad)[0]
+        raise file_error(path, f"{int(bad.sum())} NaN or infinite samples (first in lead {leads[lead]} at sample {i})")
+    return Recording(name=name, signal=signal, fs=float(fs), leads=tuple(leads), annotations=annotations,
+                     source=str(path))
+
+
+def read_csv(path, fs) -> Recording:
+    """CSV: one column per lead, optional header row of lead names."""
+    import pandas as pd
+
+    path = Path(path)
+    fs = _check_user_fs(path, fs, required=True)
+    try:
+        first = path.open().readline()
+    except UnicodeDecodeError:
+        raise file_error(path, "not a text CSV file") from None
+    cells = [c.strip() for c in first.split(",")]
+    has_header = any(c and not _is_number(c) for c in cells)
+    try:
+        df = pd.read_csv(path, header=0 if has_header else None, dtype=np.float64)
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise file_error(path, f"not a numeric CSV ({str(exc).splitlines()[0]})") from None
+    leads = [str(c) for c in df.columns] if has_header else [f"lead{i}" for i in range(df.shape[1])]
+    return _finish(path, path.stem, df.to_numpy().T, fs, leads)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def read_npy(path, fs) -> Recording:
+    """NumPy ``.npy``: (n_samples,) or (n_samples, n_leads), never pickled objects."""
+    path = Path(path)
+    fs = _check_user_fs(path, fs, required=True)
+    try:
+        a = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise file_error(path, f"not a NumPy array file ({exc})") from None
+    if a.dtype.kind not in "iuf":
+        raise file_error(path, f"array of {a.dtype} is not numeric")
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2:
+        raise file_error(path, f"array of shape {a.shape}: expected (n_samples,) or (n_samples, n_leads)")
+    return _finish(path, path.stem, a.T, fs, [f"lead{i}" for i in range(a.shape[1])])
+
+
+def read_edf(path, fs=None) -> Recording:
+    """EDF/EDF+ with pyEDFlib; every signal must share one sampling rate."""
+    import pyedflib
+
+    path = Path(path)
+    try:
+        f = pyedflib.EdfReader(str(path))
+    except OSError as exc:
+        raise file_error(path, f"not a readable EDF file ({exc})") from None
+    try:
+        n = f.signals_in_file
+        rates = {float(f.getSampleFrequency(i)) for i in range(n)}
+        if len(rates) != 1:
+            raise file_error(path, f"leads have different sampling rates {sorted(rates)}")
+        file_fs = rates.pop()
+        labels = [f.getLabel(i).strip() or f"lead{i}" for i in range(n)]
+        scale = []
+        for i in range(n):
+            unit = f.getPhysicalDimension(i).strip().lower()
+            scale.append({"uv": 1e-3, "µv": 1e-3, "v": 1e3}.get(unit, 1.0))
+        sig = np.vstack([f.readSignal(i) * s for i, s in enumerate(scale)])
+    finally:
+        f.close()
+    if fs is not None and abs(float(fs) - file_fs) > 1e-6:
+        raise ArrhythmiaError(f"Invalid value for '--fs': {path} records its own rate {file_fs:g} Hz; got {float(fs):g}.")
+    return _finish(path, path.stem, sig, file_fs, labels)
+
+
+def read_wfdb_input(path, fs=None) -> Recording:
+    """A WFDB record; reference annotations (``.atr``) are read when present."""
+    from .wfdb_io import read_wfdb, read_header
+
+    p = Path(path)
+    p = p.with_suffix("") if p.suffix == ".hea" else p
+    header = read_header(p)
+    if fs is not None and abs(float(fs) - float(header.fs)) > 1e-6:
+        raise ArrhythmiaError(f"Invalid value for '--fs': {p}.hea records its own rate {header.fs:g} Hz; got {float(fs):g}.")
+    has_atr = p.with_suffix(".atr").is_file()
+    rec = read_wfdb(p, annotator="atr" if has_atr else None)
+    return _finish(rec.source, rec.name, rec.signal, rec.fs, rec.leads, rec.annotations)
+
+
+def read_input(path, fs=None) -> Recording:
+    """Read any supported input (see the module's table).
+
+    Parameters
+    ----------
+    path : str or Path
+    fs : float, optional
+        Sampling rate in Hz; required for CSV and NumPy, checked against the
+        file for WFDB and EDF.
+
+    Raises
+    ------
+    ArrhythmiaError
+        Missing file, unknown format, unreadable content, NaN samples, or a
+        missing / inconsistent sampling rate, naming the file.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in ("", ".dat", ".atr") and p.with_suffix(".hea").is_file():
+        return read_wfdb_input(p.with_suffix(""), fs)
+    if not p.exists():
+        raise file_error(p, "file not found")
+    if p.is_dir():
+        raise file_error(p, "is a directory; give a file or a WFDB record")
+    readers = {".hea": read_wfdb_input, ".csv": read_csv, ".edf": read_edf, ".npy": read_npy}
+    if suffix not in readers:
+        raise file_error(p, f"unknown format {suffix or '(no extension)'!r}; allowed WFDB (.hea), .csv, .edf, .npy")
+    return readers[suffix](p, fs)
+
+
+def list_inputs(folder) -> list[Path]:
+    """Every readable input in a folder: WFDB records (by header), CSV, EDF, NumPy files, sorted."""
+    folder = Path(folder)
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in EXTENSIONS and p.is_file():
+            out.append(p)
+    return out
