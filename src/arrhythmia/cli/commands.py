@@ -86,6 +86,13 @@ def evaluate(args) -> int:
                                  progress=sys.stderr.isatty(), verbose=True)
         print(format_cv(summary))
         return 0
+    if args.detect:
+        from ..evaluation.pipeline import evaluate_pipeline, format_pipeline
+
+        res = evaluate_pipeline(args.bundle, data_dir, args.out, backend=args.backend, progress=sys.stderr.isatty())
+        print(format_pipeline(res))
+        print(f"metrics, report, predictions and annotations written to {args.out}")
+        return 0
     from ..evaluation.evaluate import evaluate_bundle
 
     ev = evaluate_bundle(args.bundle, data_dir, args.out, split=args.split, progress=sys.stderr.isatty())
@@ -208,4 +215,13 @@ def annotate(args) -> int:
     s = run(src, args.out, **kw)
     print(format_summary(s))
     print(f"annotations, beats.csv, summary.json and strip written to {args.out}")
+    return 0
+
+
+def demo(args) -> int:
+    from ..inference.demo import format_demo, run_demo
+
+    r = run_demo(args.out, model=args.model, seed=args.seed, duration=args.duration)
+    print(format_demo(r))
+    print(f"plots (noisy_vs_cleaned.png, strip.png) and annotations written to {args.out}")
     return 0

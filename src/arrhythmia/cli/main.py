@@ -84,6 +84,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cv", type=int, default=None, metavar="K",
                    help="instead: K-fold patient-wise cross-validation on DS1 with the bundle's settings")
     p.add_argument("--epochs", type=int, default=None, help="with --cv: override the epoch budget")
+    p.add_argument("--detect", action="store_true",
+                   help="instead: the whole automatic pipeline (our R-peak detection + classification) on the test records")
+    p.add_argument("--backend", default="auto", help="with --detect: auto, onnx or torch")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=c.evaluate)
 
@@ -128,6 +131,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pages", action="store_true", help="plot the whole recording, 60 s a page")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=c.annotate)
+
+    p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
+    p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--duration", type=float, default=60.0, help="seconds of synthetic ECG")
+    p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
+    p.set_defaults(func=c.demo)
     return parser
 
 
