@@ -76,3 +76,20 @@ def assert_one_line_error(proc, *needles):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# DS1 records 101 106 119 208 209 train it; DS2 records 100 and 105 are its test side.
+TINY_RECORDS = ("101", "106", "119", "208", "209", "100", "105")
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(mitdb, tmp_path_factory):
+    """A morph_rr bundle trained for 2 epochs on a few records, exported to ONNX."""
+    from arrhythmia.export import export_onnx
+    from arrhythmia.training import TrainConfig, train
+
+    out = tmp_path_factory.mktemp("bundle") / "tiny"
+    train(TrainConfig(model="morph_rr", epochs=2, seed=0, device="cpu", records=TINY_RECORDS), mitdb, out,
+          progress=False, verbose=False)
+    export_onnx(out, mitdb, n_check=500)
+    return out

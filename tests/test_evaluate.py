@@ -4,22 +4,9 @@ import csv
 import json
 
 import numpy as np
-import pytest
 import wfdb
 
-from arrhythmia.training import TrainConfig, train
 from conftest import assert_one_line_error, run_cli
-
-RECORDS = ("101", "106", "119", "208", "209", "100", "105")  # DS1 ... | DS2 100, 105
-
-
-@pytest.fixture(scope="module")
-def tiny_bundle(mitdb, tmp_path_factory):
-    out = tmp_path_factory.mktemp("bundle") / "b"
-    train(TrainConfig(model="morph_rr", epochs=2, seed=0, device="cpu", records=RECORDS), mitdb, out,
-          progress=False, verbose=False)
-    return out
-
 
 def _png_ok(path):
     import matplotlib.image as mpimg

@@ -37,8 +37,8 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: int = 8, seed: int = 0,
-                  patience: int = 4, epoch_beats: int | None = 20_000, work_dir=None, progress: bool = False,
+def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: int = 5, seed: int = 0,
+                  patience: int = 4, epoch_beats: int | None = 15_000, work_dir=None, progress: bool = False,
                   verbose: bool = False, command: str = "") -> list[dict]:
     """Train and evaluate ``models`` under both protocols; write results.md, results.json and results.png.
 

@@ -116,7 +116,8 @@ def classify_recording(recording, runner, review_below: float = REVIEW_BELOW) ->
         raise file_error(src, "flat signal: no heartbeats to detect")
     peaks = detect_r_peaks(lead0, rec.fs)
     if peaks.size < 3 or qrs_quality(lead0, rec.fs, peaks) < QUALITY_MIN:
-        raise file_error(src, "no ECG-like heartbeats found (the signal looks like noise)")
+        raise file_error(src, f"no ECG-like heartbeats found at {rec.fs:g} Hz: the signal looks like noise, "
+                              "or the sampling rate (--fs) is wrong")
     hr = 60.0 * rec.fs / np.median(np.diff(peaks))
     if not (HR_RANGE_BPM[0] <= hr <= HR_RANGE_BPM[1]):
         raise file_error(src, f"implausible heart rate {hr:.0f} bpm at {rec.fs:g} Hz: is the sampling rate (--fs) right?")

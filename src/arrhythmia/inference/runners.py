@@ -60,7 +60,9 @@ class OnnxRunner:
         for i in range(0, len(x), batch_size):
             feed = {"beats": np.ascontiguousarray(x[i:i + batch_size], dtype=np.float32)}
             if "rr" in self.inputs:
-                feed["rr"] = np.ascontiguousarray(rr[i:i + batch_size], dtype=np.float32)
+                # a model without RR features may still list the input (dynamo exporter): feed zeros
+                rb = rr[i:i + batch_size] if rr is not None else np.zeros((len(feed["beats"]), 9), np.float32)
+                feed["rr"] = np.ascontiguousarray(rb, dtype=np.float32)
             out.append(self.session.run(["probabilities"], feed)[0])
         n_classes = len(self.config.get("classes", [])) or 5
         return np.concatenate(out) if out else np.zeros((0, n_classes), np.float32)

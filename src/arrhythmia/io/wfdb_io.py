@@ -78,13 +78,14 @@ def read_wfdb(path, annotator: str | None = "atr", verify: bool = True) -> Recor
         if rec.sig_len and d.shape[0] != rec.sig_len:
             raise file_error(p.parent / rec.file_name[0], f"truncated: {d.shape[0]} samples, header says {rec.sig_len}")
         if rec.checksum is not None:
-            got = [int(c) for c in (d.astype(np.int64).sum(axis=0) & 0xFFFF)]
-            got = [g - 65536 if g > 32767 else g for g in got]
+            # 16-bit checksum; headers write it signed (MIT-BIH) or unsigned (wfdb.wrsamp): compare mod 2**16
+            got = (d.astype(np.int64).sum(axis=0) & 0xFFFF).tolist()
             for i, (g, want) in enumerate(zip(got, rec.checksum)):
-                if g != want:
+                if (g - int(want)) % 65536:
+                    signed = g - 65536 if g > 32767 else g
                     raise file_error(
                         p.parent / rec.file_name[i],
-                        f"checksum mismatch in signal {i} ({rec.sig_name[i]}): header {want}, data {g}",
+                        f"checksum mismatch in signal {i} ({rec.sig_name[i]}): header {want}, data {signed}",
                     )
     gain = np.asarray(rec.adc_gain, dtype=np.float64)
     base = np.asarray(rec.baseline, dtype=np.float64)

@@ -1,0 +1,134 @@
+"""annotate: the same beats from WFDB, CSV and NumPy inputs; readable outputs; clear refusals."""
+
+import csv
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import wfdb
+
+from arrhythmia.io.wfdb_io import read_wfdb
+from conftest import assert_one_line_error, run_cli
+
+SECONDS = 120  # two minutes of record 100 keep the test quick
+
+
+@pytest.fixture(scope="module")
+def inputs(mitdb, tmp_path_factory):
+    """The first two minutes of record 100 as WFDB, CSV and NumPy files."""
+    d = tmp_path_factory.mktemp("inputs")
+    rec = read_wfdb(mitdb / "100")
+    sig = rec.signal[:, : 360 * SECONDS]
+    wfdb.wrsamp("rec100", fs=360, units=["mV", "mV"], sig_name=list(rec.leads), p_signal=sig.T, fmt=["16", "16"],
+                adc_gain=[1000.0, 1000.0], baseline=[0, 0], write_dir=str(d))
+    pd.DataFrame(sig.T, columns=list(rec.leads)).to_csv(d / "rec100.csv", index=False)
+    np.save(d / "rec100.npy", sig.T)
+    return d
+
+
+def _beats(folder):
+    with open(folder / "beats.csv") as f:
+        return [(int(r["sample"]), r["class"]) for r in csv.DictReader(f)]
+
+
+def test_same_beats_from_wfdb_csv_numpy(inputs, tiny_bundle, tmp_path):
+    runs = {}
+    for name, args in (("wfdb", [inputs / "rec100"]), ("csv", [inputs / "rec100.csv", "--fs", "360"]),
+                       ("npy", [inputs / "rec100.npy", "--fs", "360"])):
+        p = run_cli("annotate", *args, "--model", tiny_bundle, "--out", tmp_path / name)
+        assert p.returncode == 0, p.stderr
+        assert "beats in" in p.stdout and "mean heart rate" in p.stdout
+        runs[name] = _beats(tmp_path / name)
+    assert len(runs["wfdb"]) > 130
+    # WFDB stores 16-bit samples at 1 uV: the same beats at the same samples, the same classes
+    assert runs["csv"] == runs["npy"]
+    assert [s for s, _ in runs["wfdb"]] == [s for s, _ in runs["csv"]]
+    agree = np.mean([a[1] == b[1] for a, b in zip(runs["wfdb"], runs["csv"])])
+    assert agree > 0.99
+
+
+def test_outputs_are_well_formed(inputs, tiny_bundle, tmp_path):
+    out = tmp_path / "o"
+    assert run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", tiny_bundle, "--out", out).returncode == 0
+    a = wfdb.rdann(str(out / "rec100"), "arr")
+    beats = _beats(out)
+    assert list(zip(a.sample.tolist(), a.symbol)) == beats
+    assert set(a.symbol) <= set("NSVFQ")
+    s = json.loads((out / "summary.json").read_text())
+    assert s["n_beats"] == len(beats) and sum(s["beats_per_class"].values()) == len(beats)
+    assert 60 < s["mean_hr_bpm"] < 90  # record 100 runs at about 75 bpm
+    assert s["model"]["backend"] == "onnx"
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(out / "strip.png")
+    assert img.shape[0] > 300 and img[..., :3].std() > 0.01
+    # all pages of the recording
+    assert run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", tiny_bundle, "--pages",
+                   "--out", tmp_path / "pages").returncode == 0
+    assert len(list((tmp_path / "pages").glob("strip_*.png"))) == 2
+
+
+def test_annotate_a_folder(inputs, tiny_bundle, tmp_path):
+    p = run_cli("annotate", inputs, "--fs", "360", "--model", tiny_bundle, "--out", tmp_path / "all")
+    # the WFDB record and the .npy and .csv copies: three recordings
+    assert p.returncode == 0, p.stderr
+    assert sorted(x.name for x in (tmp_path / "all").iterdir()) == ["rec100"] or "3 of 3" in p.stdout
+
+
+BAD = {
+    "flat": (np.zeros((360 * 30, 2)), "flat signal"),
+    "noise": (np.random.default_rng(0).standard_normal((360 * 30, 2)), "looks like noise"),
+    "short": (None, "too short (3.0 s)"),
+    "nan": (None, "NaN"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_signals_are_refused_cleanly(case, inputs, tiny_bundle, tmp_path):
+    sig, msg = BAD[case]
+    good = np.load(inputs / "rec100.npy")
+    if case == "short":
+        sig = good[: 3 * 360]
+    if case == "nan":
+        sig = good.copy()
+        sig[1000, 0] = np.nan
+    f = tmp_path / f"{case}.npy"
+    np.save(f, sig)
+    before = f.read_bytes()
+    out = tmp_path / "out"
+    assert_one_line_error(run_cli("annotate", f, "--fs", "360", "--model", tiny_bundle, "--out", out), f.name, msg)
+    assert not out.exists() and not list(tmp_path.glob(".out-*"))  # nothing written
+    assert f.read_bytes() == before  # input untouched
+
+
+def test_wrong_fs_and_missing_inputs(inputs, tiny_bundle, tmp_path):
+    out = tmp_path / "out"
+    # 360 Hz data declared as 2000 Hz: heart rate would be ~14 bpm
+    assert_one_line_error(run_cli("annotate", inputs / "rec100.npy", "--fs", "2000", "--model", tiny_bundle,
+                                  "--out", out), "--fs")
+    assert_one_line_error(run_cli("annotate", inputs / "rec100.npy", "--fs", "-5", "--model", tiny_bundle,
+                                  "--out", out), "Invalid value for '--fs'")
+    assert_one_line_error(run_cli("annotate", inputs / "rec100.csv", "--model", tiny_bundle, "--out", out),
+                          "rec100.csv", "give --fs")
+    assert_one_line_error(run_cli("annotate", inputs / "rec100", "--fs", "250", "--model", tiny_bundle,
+                                  "--out", out), "records its own rate 360")
+    assert_one_line_error(run_cli("annotate", tmp_path / "nothing.csv", "--fs", "360", "--model", tiny_bundle,
+                                  "--out", out), "nothing.csv", "file not found")
+    (tmp_path / "x.txt").write_text("1,2,3")
+    assert_one_line_error(run_cli("annotate", tmp_path / "x.txt", "--model", tiny_bundle, "--out", out),
+                          "unknown format '.txt'")
+    assert not out.exists()
+
+
+def test_demo(tiny_bundle, tmp_path):
+    p = run_cli("demo", "--model", tiny_bundle, "--out", tmp_path / "demo", "--duration", "30")
+    assert p.returncode == 0, p.stderr
+    d = json.loads((tmp_path / "demo" / "demo.json").read_text())
+    assert d["snr_db"]["cleaned"] > d["snr_db"]["noisy"] + 6  # cleaning helps a lot
+    assert d["missed"] == 0 and d["extra"] == 0
+    for f in ("noisy_vs_cleaned.png", "strip.png", "synthetic.csv", "beats.csv", "synthetic.arr"):
+        assert (tmp_path / "demo" / f).is_file(), f
+    # same seed, same numbers
+    p2 = run_cli("demo", "--model", tiny_bundle, "--out", tmp_path / "demo2", "--duration", "30")
+    assert json.loads((tmp_path / "demo2" / "demo.json").read_text())["true_to_predicted"] == d["true_to_predicted"]
