@@ -19,10 +19,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# With the MIT-BIH data: train the default model on DS1 (validation metrics printed),
+# evaluate it on DS2, annotate record 100. Without it: the synthetic-ECG demo.
 run: $(STAMP)
-	$(CLI) data fetch
-	$(CLI) data summary --split inter-patient
-	$(CLI) train --model morph_rr --split inter-patient --seed 0 --out runs/default
+	@if $(CLI) data verify > /dev/null 2>&1; then \
+	  set -e; \
+	  $(CLI) data summary --split inter-patient; \
+	  $(CLI) train --model morph_rr --split inter-patient --seed 0 --out runs/default; \
+	  $(CLI) evaluate runs/default --out runs/default/evaluation; \
+	  $(CLI) annotate "$$($(CLI) data path)/100" --model runs/default --out runs/annotate-100; \
+	else \
+	  echo "MIT-BIH data not found in $$($(CLI) data path) (set ARRHYTHMIA_DATA_DIR, or run '$(CLI) data fetch'): running the demo"; \
+	  $(CLI) demo --out runs/demo; \
+	fi
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -32,6 +41,8 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_beats.py
+	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_annotate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -2,6 +2,7 @@
 
     ARRHYTHMIA_DATA_DIR=../shared/data/mitdb .venv/bin/python scripts/select_default_model.py [--k 5]
 
+Interrupted runs resume: finished folds are reused when their settings match.
 Each candidate configuration is cross-validated with 5 patient-wise folds of
 DS1 (DS2 is never loaded). The winner maximises the mean of S Se, S +P,
 V Se and V +P on the pooled fold predictions (every DS1 beat predicted once
@@ -25,8 +26,8 @@ from arrhythmia.training import TrainConfig
 CANDIDATES = {
     "weights": dict(imbalance="weights"),
     "sampler": dict(imbalance="sampler"),
-    "focal": dict(imbalance="focal"),
 }
+# Not compared yet (2 CPU cores, one session): focal loss, SMOTE, other widths.
 BASE = dict(model="morph_rr", epochs=30, patience=6, seed=0, device="cpu")
 
 

@@ -15,6 +15,13 @@ def data_fetch(args) -> int:
     return 0
 
 
+def data_path(args) -> int:
+    from ..datasets.location import resolve_data_dir
+
+    print(resolve_data_dir(args.data_dir))
+    return 0
+
+
 def data_verify(args) -> int:
     from ..datasets.fetch import verify_database
     from ..datasets.location import resolve_data_dir

@@ -51,6 +51,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--folds", type=int, default=5, help="patient-kfold: number of folds")
     p.set_defaults(func=c.data_summary)
+    p = dsub.add_parser("path", help="print the record folder that would be used")
+    _add_data_dir(p)
+    p.set_defaults(func=c.data_path)
     data.set_defaults(func=lambda a: (data.print_help(), 0)[1])
 
     p = sub.add_parser("models", help="list the registered models with parameter counts and input shapes")

@@ -79,7 +79,9 @@ def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False
     folds = []
     for fold in range(k):
         tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None)
-        fold_dir, _ = train(tc, data_dir, out / f"fold_{fold}", progress=progress, verbose=verbose)
+        fold_dir = out / f"fold_{fold}"
+        if not _finished_fold(fold_dir, tc):
+            train(tc, data_dir, fold_dir, progress=progress, verbose=verbose)
         model, bcfg = load_bundle(fold_dir)
         beats = load_beats(DS1, data_dir, BeatConfig.from_dict(bcfg["beats"]))
         sp = make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=tc.val_fraction, n_folds=k, fold=fold)
@@ -102,6 +104,25 @@ def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False
     write_json(out / "cv.json", summary)
     (out / "cv.md").write_text(format_cv(summary))
     return summary
+
+
+def _finished_fold(fold_dir: Path, tc) -> bool:
+    """True when ``fold_dir`` already holds a bundle trained with the same settings (an interrupted run resumes)."""
+    import dataclasses
+
+    from ..bundle import read_bundle_config
+    from ..errors import ArrhythmiaError
+    from ..training.trainer import TrainConfig
+
+    if not (fold_dir / "config.json").is_file() or not (fold_dir / "model.safetensors").is_file():
+        return False
+    try:
+        t = read_bundle_config(fold_dir)["training"]
+        fields = {f.name for f in dataclasses.fields(TrainConfig)}
+        old = TrainConfig(**{k: (tuple(v) if k == "records" and v else v) for k, v in t.items() if k in fields})
+    except (ArrhythmiaError, KeyError, TypeError):
+        return False
+    return old.fingerprint() == tc.fingerprint() and old.epochs == tc.epochs
 
 
 def format_cv(s: dict) -> str:

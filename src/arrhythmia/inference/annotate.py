@@ -198,7 +198,7 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
 
     out = Path(out)
     _check_out(out)
-    model = Path(model) if model else default_model_path()
+    model = _model_or_default(model)
     runner = load_runner(model, backend)
     rec = read_input(input_path, fs)
     ann = classify_recording(rec, runner, review_below)
@@ -216,6 +216,15 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return summary
+
+
+def _model_or_default(model) -> Path:
+    if model:
+        return Path(model)
+    path = default_model_path()
+    if not (path / "config.json").is_file():
+        raise ArrhythmiaError("no default model is shipped in this installation; give --model BUNDLE")
+    return path
 
 
 def _check_out(out: Path) -> None:

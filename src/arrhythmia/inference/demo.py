@@ -58,12 +58,12 @@ def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: st
     from ..io.recording import Recording
     from ..preprocessing.pipeline import Preprocessing
     from ..datasets.synthetic import synthetic_ecg
-    from .annotate import _check_out, classify_recording, default_model_path, write_outputs
+    from .annotate import _check_out, _model_or_default, classify_recording, write_outputs
     from .runners import load_runner
 
     out = Path(out)
     _check_out(out)
-    model = Path(model) if model else default_model_path()
+    model = _model_or_default(model)
     runner = load_runner(model, backend)
     syn = synthetic_ecg(duration=duration, seed=seed)
     cleaned = Preprocessing(bandpass=(0.5, 40.0), notch=50.0, baseline=True).apply(syn.noisy, syn.fs)
