@@ -36,6 +36,16 @@ def main():
     print(f"# {today()} on {machine()}; model {a.model}")
     print("| backend | input | recording time | wall time | recording-s per wall-s |")
     print("|---|---|---:|---:|---:|")
+    from arrhythmia.preprocessing.peaks import detect_r_peaks
+
+    rec = read_input(d / "100")
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        detect_r_peaks(rec.signal[0], rec.fs)
+        times.append(time.perf_counter() - t)
+    dt = statistics.median(times)
+    print(f"| - | record 100, R-peak detection only | {rec.duration:.0f} s | {dt:.3f} s | {rec.duration / dt:,.0f} |")
     for backend in ("onnx", "torch"):
         runner = load_runner(a.model, backend)
         classify_recording(read_input(d / "100"), runner)  # warm-up

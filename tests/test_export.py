@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import onnx
-import pytest
 
 from arrhythmia.datasets import load_beats
 from arrhythmia.datasets.beats import BeatConfig
@@ -64,20 +63,3 @@ def test_annotate_runs_without_torch(tiny_bundle, mitdb, tmp_path):
     assert p.returncode == 0, p.stderr
     assert int(p.stdout.strip().splitlines()[-1]) > 2200
     assert load_runner(tiny_bundle).backend == "onnx"
-
-
-@pytest.mark.parametrize("name", ["lstm_attention", "ecgcnn_deep"])
-def test_hard_architectures_export(name, tmp_path):
-    """The LSTM and adaptive pooling (which needs the dynamo exporter) export with parity."""
-    import torch
-
-    from arrhythmia.export.onnx import _to_onnx_bytes
-    from arrhythmia.inference.predict import predict_proba
-    from arrhythmia.models import build_model
-
-    torch.manual_seed(0)
-    m = build_model(name).eval()
-    (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(m))
-    x = np.random.default_rng(0).standard_normal((16, m.n_leads, m.n_samples)).astype(np.float32)
-    p_onnx = OnnxRunner.from_file(tmp_path / "m.onnx", {"classes": list("NSVFQ")}).predict_proba(x, None)
-    assert np.abs(p_onnx - predict_proba(m, x)).max() <= MAX_ABS_DIFF

@@ -6,6 +6,9 @@ import torch
 
 from arrhythmia import ArrhythmiaError
 from arrhythmia.bundle import load_bundle, save_bundle
+from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
+from arrhythmia.inference.predict import predict_proba
+from arrhythmia.inference.runners import OnnxRunner
 from arrhythmia.models import MODEL_NAMES, build_model, list_models
 from arrhythmia.models.lstm_attention import KERAS_PARAMETERS
 
@@ -69,6 +72,12 @@ def test_contract(name, tmp_path):
     m.eval()
     with torch.no_grad():
         torch.testing.assert_close(m(x, rr), m2(x, rr), rtol=0, atol=0)
+    # ONNX export: same probabilities with onnxruntime, on another batch size (dynamic axis)
+    (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(m))
+    x3, rr3 = _batch(m, n=11, seed=1)
+    p_onnx = OnnxRunner.from_file(tmp_path / "m.onnx", cfg).predict_proba(x3.numpy(), rr3.numpy())
+    p_torch = predict_proba(m, x3.numpy(), rr3.numpy())
+    assert np.abs(p_onnx - p_torch).max() <= MAX_ABS_DIFF
 
 
 def test_rr_models_require_rr():

@@ -160,3 +160,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("arrhythmia: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
