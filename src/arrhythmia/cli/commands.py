@@ -73,7 +73,7 @@ def train(args) -> int:
     out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
                             progress=sys.stderr.isatty())
     print(f"model {cfg.model} written to {out} (best epoch {result.best_epoch} of {result.epochs_run})")
-    print(f"validation on held-out training records (never the test records):")
+    print("validation on held-out training records (never the test records):")
     print(result.report.format())
     return 0
 

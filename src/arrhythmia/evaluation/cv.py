@@ -25,8 +25,6 @@ def cross_validate(bundle, data_dir, out, k: int = 5, epochs: int | None = None,
     The bundle is only a template: its architecture and training options are
     reused, its weights are not. See :func:`cross_validate_config`.
     """
-    import dataclasses
-
     from ..bundle import read_bundle_config
     from ..training.trainer import TrainConfig
 
@@ -65,8 +63,6 @@ def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False
     dict
         ``{"folds": [...], "mean": {...}, "std": {...}, "pooled": {...}}``.
     """
-    import dataclasses
-
     from ..bundle import load_bundle, write_json
     from ..datasets import load_beats, make_split
     from ..datasets.beats import BeatConfig
@@ -108,8 +104,6 @@ def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False
 
 def _finished_fold(fold_dir: Path, tc) -> bool:
     """True when ``fold_dir`` already holds a bundle trained with the same settings (an interrupted run resumes)."""
-    import dataclasses
-
     from ..bundle import read_bundle_config
     from ..errors import ArrhythmiaError
     from ..training.trainer import TrainConfig

@@ -7,15 +7,12 @@ place at the end, so a failure leaves no half-written output.
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ArrhythmiaError, file_error
+from ..errors import ArrhythmiaError
 from ..labels import AAMI_CLASSES
 from .metrics import ClassificationReport, confusion_matrix
 
@@ -32,22 +29,6 @@ class Evaluation:
     split_label: str
     leaks_patients: bool
     n_beats: int
-
-
-def prepare_output(out) -> tuple[Path, Path]:
-    """A fresh temp folder beside ``out``; refuses to replace a folder that is not ours."""
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / OUTPUT_MARK).is_file())):
-        raise file_error(out, "output exists and is not an earlier evaluation; choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return out, Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-
-
-def commit_output(tmp: Path, out: Path) -> None:
-    """Move the finished temp folder into place."""
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
 
 
 def write_predictions_csv(path, beats, proba: np.ndarray, fs: float = 360.0) -> None:
@@ -171,6 +152,7 @@ def evaluate_bundle(bundle, data_dir, out, split: str | None = None, tsne_per_cl
     from ..datasets import load_beats, make_split, split_records
     from ..datasets.beats import BeatConfig
     from ..inference.predict import predict_proba
+    from ..io.output import output_folder
     from . import plots
 
     bundle = Path(bundle)
@@ -182,8 +164,7 @@ def evaluate_bundle(bundle, data_dir, out, split: str | None = None, tsne_per_cl
     needed = split_records(split)
     if records:
         needed = tuple(r for r in needed if r in set(records))
-    out, tmp = prepare_output(out)
-    try:
+    with output_folder(out, OUTPUT_MARK) as tmp:
         beats = load_beats(needed, data_dir, beat_cfg, progress=progress)
         sp = make_split(beats, split, seed=t.get("seed", 0), val_fraction=t.get("val_fraction", 0.2),
                         records=records, fold=t.get("fold", 0), n_folds=t.get("n_folds", 5))
@@ -217,8 +198,4 @@ def evaluate_bundle(bundle, data_dir, out, split: str | None = None, tsne_per_cl
         idx = plots.stratified_sample(test.y, tsne_per_class, seed=t.get("seed", 0))
         plots.plot_tsne(feats[idx], test.y[idx], tmp / "tsne.png", seed=t.get("seed", 0))
         plots.plot_misclassified(test.x, test.y, pred, conf, test.record, test.sample, tmp / "misclassified.png")
-        commit_output(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return Evaluation(rep, out, label, leaks, len(test))
+    return Evaluation(rep, Path(out), label, leaks, len(test))

@@ -15,7 +15,6 @@ So the Se and +P reported for S and V are those of the tool a user runs.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -74,13 +73,13 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     from ..io.wfdb_io import read_wfdb, write_annotations
     from ..labels import to_aami
     from .detection import MATCH_WINDOW_S, match_beats
-    from .evaluate import commit_output, prepare_output
+    from ..io.output import output_folder
+    from .evaluate import OUTPUT_MARK
 
     cfg = read_bundle_config(bundle)
     records = tuple(records or cfg.get("training", {}).get("test_records") or DS2)
     runner = load_runner(bundle, backend)
-    out, tmp = prepare_output(out)
-    try:
+    with output_folder(out, OUTPUT_MARK) as tmp:
         cm6 = np.zeros((6, 6), np.int64)
         per_record = {}
         (tmp / "annotations").mkdir()
@@ -117,10 +116,6 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                   "per_record_confusion": per_record}
         write_json(tmp / "metrics.json", result)
         (tmp / "report.md").write_text(format_pipeline(result))
-        commit_output(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return result
 
 

@@ -37,6 +37,7 @@ ANNOTATOR = "arr"
 MIN_DURATION_S = 10.0
 HR_RANGE_BPM = (20.0, 300.0)
 REVIEW_BELOW = 0.6
+OUTPUT_MARK = "summary.json"  # a folder holding this is an earlier annotation and may be replaced
 
 
 def default_model_path() -> Path:
@@ -192,29 +193,19 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     dict
         The summary written to ``summary.json``.
     """
-    from ..evaluation.evaluate import commit_output
+    from ..io.output import check_output, output_folder
     from ..io.readers import read_input
     from .runners import load_runner
 
-    out = Path(out)
-    _check_out(out)
+    out = check_output(out, OUTPUT_MARK)
     model = _model_or_default(model)
     runner = load_runner(model, backend)
     rec = read_input(input_path, fs)
     ann = classify_recording(rec, runner, review_below)
-    import shutil
-    import tempfile
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with output_folder(out, OUTPUT_MARK) as tmp:
         info = {"bundle": str(model), "name": runner.config["model"]["name"], "backend": runner.backend,
                 "validation": runner.config.get("validation", {}).get("macro_f1")}
         summary = write_outputs(ann, tmp, info, review_below, start_s, duration_s, pages)
-        commit_output(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return summary
 
 
@@ -227,6 +218,3 @@ def _model_or_default(model) -> Path:
     return path
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "summary.json").is_file())):
-        raise file_error(out, "output exists and is not an earlier annotation; choose another --out")

@@ -14,8 +14,6 @@ signal, to try ``arrhythmia annotate synthetic.csv --fs 360``) and
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -54,15 +52,14 @@ def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: st
     """Generate, clean, annotate and score a synthetic ECG; returns what ``demo.json`` holds."""
     from ..bundle import write_json
     from ..evaluation.detection import match_beats
-    from ..evaluation.evaluate import commit_output
+    from ..io.output import check_output, output_folder
     from ..io.recording import Recording
     from ..preprocessing.pipeline import Preprocessing
     from ..datasets.synthetic import synthetic_ecg
-    from .annotate import _check_out, _model_or_default, classify_recording, write_outputs
+    from .annotate import OUTPUT_MARK, _model_or_default, classify_recording, write_outputs
     from .runners import load_runner
 
-    out = Path(out)
-    _check_out(out)
+    out = check_output(out, OUTPUT_MARK)
     model = _model_or_default(model)
     runner = load_runner(model, backend)
     syn = synthetic_ecg(duration=duration, seed=seed)
@@ -83,18 +80,12 @@ def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: st
         "true_to_predicted": {k: v for k, v in agree.items() if v},
         "model": {"bundle": str(model), "name": runner.config["model"]["name"], "backend": runner.backend},
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with output_folder(out, OUTPUT_MARK) as tmp:
         summary = write_outputs(ann, tmp, result["model"], duration_s=duration)
         plot_cleaning(syn, cleaned, tmp / "noisy_vs_cleaned.png", before, after)
         np.savetxt(tmp / "synthetic.csv", syn.noisy.T, delimiter=",", header="MLII,V1", comments="", fmt="%.5f")
         result["summary"] = {k: summary[k] for k in ("n_beats", "beats_per_class", "mean_hr_bpm", "ectopic_burden_pct", "runs")}
         write_json(tmp / "demo.json", result)
-        commit_output(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return result
 
 

@@ -1,0 +1,53 @@
+"""The model shipped in the package: small, trained on DS1 only, and its recorded
+DS2 figures are reproduced exactly by the whole automatic pipeline."""
+
+import json
+
+import numpy as np
+import pytest
+
+from arrhythmia.bundle import read_bundle_config
+from arrhythmia.datasets import DS1, DS2
+from arrhythmia.inference.annotate import default_model_path
+from conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    path = default_model_path()
+    return path, read_bundle_config(path)
+
+
+def test_small_and_trained_on_ds1_only(shipped):
+    path, cfg = shipped
+    size = sum(f.stat().st_size for f in path.iterdir())
+    assert size < 3 * 2**20
+    t = cfg["training"]
+    assert t["split"] == "inter-patient" and not t["leaks_patients"]
+    assert set(t["train_records"]) | set(t["val_records"]) == set(DS1)
+    assert sorted(cfg["test"]["records"]) == sorted(DS2)
+    assert (path / "model.onnx").is_file()
+
+
+def test_recorded_ds2_figures_are_reproduced(shipped, mitdb, tmp_path):
+    path, cfg = shipped
+    p = run_cli("evaluate", path, "--detect", "--out", tmp_path / "e", "--data-dir", mitdb)
+    assert p.returncode == 0, p.stderr
+    m = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    rec = cfg["test"]["pipeline"]
+    for c in ("S", "V"):
+        assert m["per_class"][c]["se"] == pytest.approx(rec[f"{c}_se"], abs=1e-12)
+        assert m["per_class"][c]["ppv"] == pytest.approx(rec[f"{c}_ppv"], abs=1e-12)
+    # the floor of issue 5: de Chazal et al. 2004 on all four figures
+    floor = cfg["test"]["de_chazal_2004"]
+    assert all(rec[k] > v for k, v in floor.items()), rec
+
+
+def test_annotate_with_the_shipped_model(mitdb, tmp_path):
+    p = run_cli("annotate", mitdb / "119", "--out", tmp_path / "a")
+    assert p.returncode == 0, p.stderr
+    s = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert s["model"]["backend"] == "onnx"
+    # record 119 (DS1, seen in training) is in ventricular bigeminy for long stretches
+    assert s["beats_per_class"]["V"] > 300 and s["runs"].get("ventricular bigeminy", 0) > 10
+    assert np.isclose(sum(s["beats_per_class"].values()), s["n_beats"])
