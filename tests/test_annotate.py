@@ -24,6 +24,12 @@ def inputs(mitdb, tmp_path_factory):
                 adc_gain=[1000.0, 1000.0], baseline=[0, 0], write_dir=str(d))
     pd.DataFrame(sig.T, columns=list(rec.leads)).to_csv(d / "rec100.csv", index=False)
     np.save(d / "rec100.npy", sig.T)
+    from pyedflib import highlevel
+
+    headers = highlevel.make_signal_headers(list(rec.leads), dimension="uV", sample_frequency=360,
+                                            physical_min=-5000, physical_max=5000)
+    (d / "edf").mkdir()
+    highlevel.write_edf(str(d / "edf" / "rec100.edf"), sig * 1000, headers)
     return d
 
 
@@ -46,6 +52,19 @@ def test_same_beats_from_wfdb_csv_numpy(inputs, tiny_bundle, tmp_path):
     assert [s for s, _ in runs["wfdb"]] == [s for s, _ in runs["csv"]]
     agree = np.mean([a[1] == b[1] for a, b in zip(runs["wfdb"], runs["csv"])])
     assert agree > 0.99
+
+
+def test_edf_input_gives_the_same_beats(inputs, tiny_bundle, tmp_path):
+    # EDF stores 16-bit samples over +-5 mV in uV: the same beats as the CSV of the same signal
+    assert run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", tiny_bundle,
+                   "--out", tmp_path / "csv").returncode == 0
+    p = run_cli("annotate", inputs / "edf" / "rec100.edf", "--model", tiny_bundle, "--out", tmp_path / "edf")
+    assert p.returncode == 0, p.stderr
+    a, b = _beats(tmp_path / "csv"), _beats(tmp_path / "edf")
+    assert [s for s, _ in a] == [s for s, _ in b]
+    assert np.mean([x[1] == y[1] for x, y in zip(a, b)]) > 0.99
+    assert_one_line_error(run_cli("annotate", inputs / "edf" / "rec100.edf", "--fs", "250", "--model", tiny_bundle,
+                                  "--out", tmp_path / "x"), "records its own rate 360")
 
 
 def test_outputs_are_well_formed(inputs, tiny_bundle, tmp_path):
@@ -71,9 +90,11 @@ def test_outputs_are_well_formed(inputs, tiny_bundle, tmp_path):
 
 def test_annotate_a_folder(inputs, tiny_bundle, tmp_path):
     p = run_cli("annotate", inputs, "--fs", "360", "--model", tiny_bundle, "--out", tmp_path / "all")
-    # the WFDB record and the .npy and .csv copies: three recordings
+    # the WFDB record and its .csv and .npy copies: three recordings, three folders
     assert p.returncode == 0, p.stderr
-    assert sorted(x.name for x in (tmp_path / "all").iterdir()) == ["rec100"] or "3 of 3" in p.stdout
+    assert "3 of 3 recordings annotated" in p.stdout
+    assert sorted(x.name for x in (tmp_path / "all").iterdir()) == ["rec100", "rec100_csv", "rec100_npy"]
+    assert all((tmp_path / "all" / n / "summary.json").is_file() for n in ("rec100", "rec100_csv", "rec100_npy"))
 
 
 BAD = {

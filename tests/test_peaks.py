@@ -87,3 +87,5 @@ def test_peaks_cli(mitdb, tmp_path):
     assert_one_line_error(run_cli("peaks", "--evaluate", "--records", "999", "--data-dir", mitdb),
                           "Invalid value for '--records'")
     assert_one_line_error(run_cli("peaks", tmp_path / "missing.csv", "--fs", "360"), "missing.csv", "file not found")
+    assert_one_line_error(run_cli("peaks", mitdb / "100", "--lead", "II"),
+                          "Invalid value for 'lead': allowed 'MLII', 'V5', 'other'; got 'II'")

@@ -161,7 +161,7 @@ def peaks(args) -> int:
     rec = read_input(args.input, args.fs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        sel = rec.select_leads((args.lead,)) if args.lead in rec.leads or args.lead == "MLII" else rec.select_leads((args.lead,))
+        sel = rec.select_leads((args.lead,))
     for w in caught:
         print(f"arrhythmia: note: {w.message}", file=sys.stderr)
     p = detect_r_peaks(sel.signal[0], rec.fs)
@@ -212,7 +212,9 @@ def annotate(args) -> int:
         failed = 0
         for p in tqdm(inputs, desc="annotate", unit="record", disable=not sys.stderr.isatty()):
             try:
-                s = run(p, Path(args.out) / p.stem, **kw)
+                # WFDB records by name; other files by name and format (rec.csv -> rec_csv), so nothing collides
+                sub = p.stem if p.suffix.lower() == ".hea" else p.name.replace(".", "_")
+                s = run(p, Path(args.out) / sub, **kw)
                 print(f"{p.name}: {s['n_beats']} beats, " + ", ".join(f"{k} {v}" for k, v in s["beats_per_class"].items()))
             except ArrhythmiaError as exc:
                 failed += 1
