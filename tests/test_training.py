@@ -139,3 +139,23 @@ def test_train_cli_bad_options(mitdb, tmp_path):
     assert not (tmp_path / "y").exists()
     p = run_cli("train", "--records", "100,999", "--out", tmp_path / "z", "--data-dir", mitdb)
     assert_one_line_error(p, "Invalid value for 'records'")
+
+
+def test_refit_without_validation_keeps_the_last_epoch(few_beats, tmp_path):
+    train_set, _, _ = few_beats
+    small = train_set.subset(np.arange(0, len(train_set), 6))
+    none = train_set.subset(np.zeros(0, dtype=np.int64))
+    m = _model()
+    res = fit(m, small, none, _cfg(epochs=2, val_fraction=0.0, patience=2), tmp_path, progress=False, verbose=False)
+    assert res.epochs_run == 2 and res.best_epoch == 2
+    assert "val_loss" not in res.history[0]
+    last = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["model"]
+    for k, v in m.state_dict().items():
+        assert torch.equal(v, last[k]), k
+
+
+def test_split_without_validation(mitdb):
+    beats = load_beats(FEW, mitdb, beat_config_for("morph_rr"))
+    sp = make_split(beats, "inter-patient", val_fraction=0.0, records=FEW)
+    assert sp.val_records == () and len(sp.val) == 0
+    assert set(beats.record[sp.train]) == set(FEW)

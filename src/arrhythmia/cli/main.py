@@ -97,8 +97,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_data_dir(p)
     p.add_argument("--quick", action="store_true", help="a few records, one epoch (smoke run)")
     p.add_argument("--models", default=None, help="comma-separated model names (default: all)")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--epoch-beats", type=int, default=15_000,
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epoch-beats", type=int, default=10_000,
                    help="training beats per epoch, the same budget for every model (0: all)")
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)

@@ -80,6 +80,8 @@ def choose_validation_records(records, y, record_of_beat, fraction: float = 0.2,
     first candidate.
     """
     records = list(dict.fromkeys(records))
+    if fraction == 0:
+        return ()  # no validation: train on every training record (a refit with a fixed epoch count)
     n_val = max(1, int(round(fraction * len(records))))
     if n_val >= len(records):
         raise ArrhythmiaError(f"Invalid value for 'val_fraction': leaves no training record; got {fraction!r}.")
@@ -113,7 +115,7 @@ def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: 
     seed : int
         Seeds the validation records, the intra-patient beat split and the folds.
     val_fraction : float
-        Share of training-side records held out for validation.
+        Share of training-side records held out for validation; 0 for none.
     test_fraction : float
         ``intra-patient`` only: share of beats drawn at random for testing.
     n_folds, fold : int

@@ -38,8 +38,8 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: int = 5, seed: int = 0,
-                  patience: int = 4, epoch_beats: int | None = 15_000, work_dir=None, progress: bool = False,
+def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: int = 3, seed: int = 0,
+                  patience: int = 4, epoch_beats: int | None = 10_000, work_dir=None, progress: bool = False,
                   verbose: bool = False, command: str = "") -> list[dict]:
     """Train and evaluate ``models`` under both protocols; write results.md, results.json and results.png.
 
@@ -52,13 +52,12 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
     """
     import torch
 
-    from ..bundle import load_bundle, write_json
+    from ..bundle import load_bundle
     from ..datasets import load_beats, make_split, split_records
     from ..datasets.beats import BeatConfig
     from ..inference.predict import predict_proba
     from ..models import MODEL_NAMES
     from ..training.trainer import TrainConfig, train
-    from . import plots
 
     models = list(models or MODEL_NAMES)
     out = Path(out_dir)
@@ -66,6 +65,9 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
     records = QUICK_RECORDS if quick else None
     if quick:
         epochs, epoch_beats = 1, 1_000
+    meta = {"date": datetime.date.today().isoformat(), "machine": _machine(), "torch": torch.__version__,
+            "quick": quick, "epochs": epochs, "patience": patience, "seed": seed, "records": list(records or []),
+            "epoch_beats": epoch_beats, "command": command, "models": models}
     rows = []
     for name in models:
         for protocol in PROTOCOLS:
@@ -86,17 +88,20 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
             rows.append({"model": name, "protocol": protocol, "leaks_patients": sp.leaks_patients,
                          "n_test": int(len(test)), "epochs_run": bcfg["training"]["epochs_run"],
                          "seconds": round(time.perf_counter() - t0, 1), **rep.headline()})
+            _write_results(out, rows, meta)  # after every row: an interrupted run leaves what it measured
             if verbose:
                 print(f"{name:<16}{protocol:<15} macro-F1 {rep.macro_f1:.3f}  S Se/+P {rep.per_class['S']['se']:.3f}/"
                       f"{rep.per_class['S']['ppv']:.3f}  V Se/+P {rep.per_class['V']['se']:.3f}/{rep.per_class['V']['ppv']:.3f}")
-    meta = {"date": datetime.date.today().isoformat(), "machine": _machine(), "torch": torch.__version__,
-            "quick": quick, "epochs": epochs, "patience": patience, "seed": seed, "records": list(records or []),
-            "epoch_beats": epoch_beats,
-            "command": command}
+    return rows
+
+
+def _write_results(out: Path, rows: list, meta: dict) -> None:
+    from ..bundle import write_json
+    from . import plots
+
     write_json(out / "results.json", {"meta": meta, "rows": rows})
     plots.plot_benchmark(rows, out / "results.png")
     (out / "results.md").write_text(format_results(rows, meta))
-    return rows
 
 
 def format_results(rows: list, meta: dict) -> str:
@@ -122,5 +127,9 @@ def format_results(rows: list, meta: dict) -> str:
         lines.append(f"| {r['model']} | {proto} | {f(r['accuracy'])} | {f(r['macro_f1'])} | {f(r['S_se'])} | "
                      f"{f(r['S_ppv'])} | {f(r['V_se'])} | {f(r['V_ppv'])} | {r['n_test']} | {r['epochs_run']} | "
                      f"{r['seconds']} |")
+    done = {(r["model"], r["protocol"]) for r in rows}
+    missing = [f"{m} ({p})" for m in meta.get("models", []) for p in PROTOCOLS if (m, p) not in done]
+    if missing:
+        lines += ["", f"**Incomplete run**: not measured yet: {', '.join(missing)}."]
     lines += ["", "![benchmark](results.png)", ""]
     return "\n".join(lines)

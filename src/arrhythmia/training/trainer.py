@@ -51,7 +51,9 @@ class TrainConfig:
         Early stopping: epochs without a better validation macro-F1.
     seed : int
     val_fraction : float
-        Share of training-side records held out for validation.
+        Share of training-side records held out for validation. 0: no
+        validation; the last epoch's weights are kept (a refit on all
+        training records with an epoch count chosen by cross-validation).
     device : {'auto', 'cpu', 'cuda'}
     init_from : str, optional
         Bundle to start from (fine-tuning / transfer learning).
@@ -194,14 +196,15 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
     device = resolve_device(cfg.device)
     torch.manual_seed(cfg.seed)
 
-    if len(train) == 0 or len(val) == 0:
-        raise ArrhythmiaError("training and validation sets must both hold beats")
+    if len(train) == 0:
+        raise ArrhythmiaError("the training set holds no beats")
+    has_val = len(val) > 0
     # RR standardisation learned on the training beats only
     if model.uses_rr:
         model.set_rr_normalization(np.nanmean(train.rr, axis=0), np.nanstd(train.rr, axis=0))
     fill = model.rr_mean.numpy() if model.uses_rr else None
     x_tr, rr_tr, y_tr = train.x, clean_rr(train.rr, fill), train.y
-    x_va, rr_va, y_va = val.x, clean_rr(val.rr, fill), val.y
+    x_va, rr_va, y_va = (val.x, clean_rr(val.rr, fill), val.y) if has_val else (None, None, None)
     if cfg.imbalance == "smote":
         x_tr, rr_tr, y_tr = smote(x_tr, rr_tr, y_tr, cfg.seed)
 
@@ -274,13 +277,18 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
             seen += len(idx)
             bar.set_postfix(loss=f"{total / seen:.4f}")
         bar.close()
-        val_loss, rep = _validate(model, x_va, rr_va, y_va, device)
-        h = rep.headline()
-        logs = {"epoch": epoch + 1, "train_loss": total / seen, "val_loss": val_loss,
-                **{f"val_{k}": v for k, v in h.items()},
-                **{f"val_{c}_f1": rep.per_class[c]["f1"] for c in ("N", "S", "V", "F")}}
+        if has_val:
+            val_loss, rep = _validate(model, x_va, rr_va, y_va, device)
+            h = rep.headline()
+            logs = {"epoch": epoch + 1, "train_loss": total / seen, "val_loss": val_loss,
+                    **{f"val_{k}": v for k, v in h.items()},
+                    **{f"val_{c}_f1": rep.per_class[c]["f1"] for c in ("N", "S", "V", "F")}}
+            score = -1.0 if np.isnan(rep.macro_f1) else rep.macro_f1
+        else:  # no validation: the latest epoch is the one kept
+            val_loss, h = float("nan"), {k: float("nan") for k in ("macro_f1", "S_se", "S_ppv", "V_se", "V_ppv")}
+            logs = {"epoch": epoch + 1, "train_loss": total / seen}
+            score = float(epoch)
         history.append(logs)
-        score = -1.0 if np.isnan(rep.macro_f1) else rep.macro_f1
         if score > best["score"]:
             best = {"score": score, "epoch": epoch, "bad": 0,
                     "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
@@ -313,7 +321,10 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     model.to("cpu")
-    _, rep = _validate(model, x_va, rr_va, y_va, "cpu")
+    if has_val:
+        _, rep = _validate(model, x_va, rr_va, y_va, "cpu")
+    else:
+        rep = ClassificationReport.from_cm(np.zeros((model.n_classes, model.n_classes), np.int64))
     return FitResult(history=history, best_epoch=best["epoch"] + 1, report=rep, epochs_run=len(history))
 
 
