@@ -73,13 +73,15 @@ def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     folds = []
+    beats = None  # every fold uses the same beat settings: load DS1 once
     for fold in range(k):
         tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None)
         fold_dir = out / f"fold_{fold}"
         if not _finished_fold(fold_dir, tc):
             train(tc, data_dir, fold_dir, progress=progress, verbose=verbose)
         model, bcfg = load_bundle(fold_dir)
-        beats = load_beats(DS1, data_dir, BeatConfig.from_dict(bcfg["beats"]))
+        if beats is None:
+            beats = load_beats(DS1, data_dir, BeatConfig.from_dict(bcfg["beats"]))
         sp = make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=tc.val_fraction, n_folds=k, fold=fold)
         test = beats.subset(sp.test)
         pred = predict_proba(model, test.x, test.rr).argmax(1)
