@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import os
-import platform
 from pathlib import Path
 
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 2**20:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"
+from arrhythmia.evaluation.benchmark import machine  # noqa: F401  (re-exported for the scripts)
 
 
 def today() -> str:

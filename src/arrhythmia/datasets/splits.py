@@ -66,6 +66,17 @@ def split_records(name: str = "inter-patient") -> tuple[str, ...]:
     return NON_PACED
 
 
+def patient_folds(records, n_folds: int, seed: int) -> list[tuple[str, ...]]:
+    """Whole records dealt into ``n_folds`` folds after a seeded shuffle (fold i: every n-th record)."""
+    order = np.random.default_rng(seed).permutation(len(records))
+    return [tuple(sorted(records[i] for i in order[f::n_folds])) for f in range(n_folds)]
+
+
+def random_test_positions(n: int, fraction: float, seed: int) -> np.ndarray:
+    """Positions (into ``range(n)``) of the seeded random beat-level test draw of ``intra-patient``."""
+    return np.random.default_rng(seed).permutation(n)[: int(round(fraction * n))]
+
+
 def choose_validation_records(records, y, record_of_beat, fraction: float = 0.2, seed: int = 0,
                               n_candidates: int = 300) -> tuple[str, ...]:
     """Pick whole records for validation, seeded.
@@ -151,18 +162,14 @@ def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: 
         if not (2 <= n_folds <= len(ds1)):
             raise ArrhythmiaError(f"Invalid value for 'n_folds': allowed 2..{len(ds1)}; got {n_folds!r}.")
         check_option("fold", fold, range(n_folds))
-        order = np.random.default_rng(seed).permutation(len(ds1))
-        test_records = tuple(sorted(ds1[i] for i in order[fold::n_folds]))
+        test_records = patient_folds(ds1, n_folds, seed)[fold]
         train_recs = tuple(r for r in ds1 if r not in test_records)
         train_side, leaks = np.isin(rec, train_recs), False
         test = idx[np.isin(rec, test_records)]
     else:  # intra-patient
         pool = idx[np.isin(rec, wanted)]
-        perm = np.random.default_rng(seed).permutation(pool)
-        n_test = int(round(test_fraction * pool.size))
-        test = np.sort(perm[:n_test])
-        train_side = np.zeros(len(beats), bool)
-        train_side[perm[n_test:]] = True
+        test = np.sort(pool[random_test_positions(pool.size, test_fraction, seed)])
+        train_side = np.isin(idx, pool) & ~np.isin(idx, test)
         test_records = train_recs = tuple(r for r in NON_PACED if r in wanted)
         leaks = True
     val_recs = choose_validation_records(train_recs, beats.y[train_side], rec[train_side], val_fraction, seed)

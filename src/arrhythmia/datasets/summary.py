@@ -12,7 +12,7 @@ from ..labels import AAMI_CLASSES, is_beat, to_aami
 from ..preprocessing.windows import fits, get_window
 from .records import DS1, DS2, NON_PACED, PACED
 from ..errors import check_option
-from .splits import LEAK_WARNING, SPLITS
+from .splits import LEAK_WARNING, SPLITS, patient_folds, random_test_positions
 
 
 @dataclass(frozen=True)
@@ -97,14 +97,12 @@ def summarize(data_dir, split: str = "inter-patient", window="300", seed: int = 
     if split == "inter-patient":
         rows = (side("DS1 (train)", DS1), side("DS2 (test)", DS2))
     elif split == "patient-kfold":
-        order = np.random.default_rng(seed).permutation(len(DS1))
-        rows = tuple(side(f"DS1 fold {f}", tuple(sorted(DS1[i] for i in order[f::n_folds]))) for f in range(n_folds))
+        rows = tuple(side(f"DS1 fold {f}", recs) for f, recs in enumerate(patient_folds(DS1, n_folds, seed)))
     else:
         ys, oks = zip(*(_record_beats(data_dir, r, window) for r in NON_PACED))
         y, ok = np.concatenate(ys), np.concatenate(oks)
-        perm = np.random.default_rng(seed).permutation(y.size)
         test = np.zeros(y.size, bool)
-        test[perm[: int(round(test_fraction * y.size))]] = True
+        test[random_test_positions(y.size, test_fraction, seed)] = True
         rows = tuple(
             SideCount(n, NON_PACED, np.bincount(y[m], minlength=k), np.bincount(y[m & ~ok], minlength=k))
             for n, m in (("train (random)", ~test), ("test (random)", test))

@@ -24,18 +24,20 @@ PROTOCOLS = ("intra-patient", "inter-patient")
 QUICK_RECORDS = ("101", "119", "208", "209", "100", "232")
 
 
-def _machine() -> str:
+def machine() -> str:
+    """One line describing this machine (CPU, cores, memory, Python) for benchmark reports."""
     import os
 
     cpu = platform.processor() or platform.machine()
+    mem = ""
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+        with open("/proc/meminfo") as f:
+            mem = f", {int(f.readline().split()[1]) / 2**20:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"
 
 
 def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: int = 3, seed: int = 0,
@@ -65,7 +67,7 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
     records = QUICK_RECORDS if quick else None
     if quick:
         epochs, epoch_beats = 1, 1_000
-    meta = {"date": datetime.date.today().isoformat(), "machine": _machine(), "torch": torch.__version__,
+    meta = {"date": datetime.date.today().isoformat(), "machine": machine(), "torch": torch.__version__,
             "quick": quick, "epochs": epochs, "patience": patience, "seed": seed, "records": list(records or []),
             "epoch_beats": epoch_beats, "command": command, "models": models}
     rows = []
