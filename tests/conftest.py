@@ -84,12 +84,17 @@ TINY_RECORDS = ("101", "106", "119", "208", "209", "100", "105")
 
 @pytest.fixture(scope="session")
 def tiny_bundle(mitdb, tmp_path_factory):
-    """A morph_rr bundle trained for 2 epochs on a few records, exported to ONNX."""
+    """A morph_rr bundle trained for 2 epochs on a few records, exported to ONNX.
+
+    With median channels, so that every annotate test exercises the patient-relative
+    inputs being computed over the *detected* beats of a new recording.
+    """
     from arrhythmia.export import export_onnx
     from arrhythmia.training import TrainConfig, train
 
     out = tmp_path_factory.mktemp("bundle") / "tiny"
-    train(TrainConfig(model="morph_rr", epochs=2, seed=0, device="cpu", records=TINY_RECORDS), mitdb, out,
+    train(TrainConfig(model="morph_rr", epochs=2, seed=0, device="cpu", records=TINY_RECORDS, median_channels=True),
+          mitdb, out,
           progress=False, verbose=False)
     export_onnx(out, mitdb, n_check=500)
     return out

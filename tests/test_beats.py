@@ -112,3 +112,22 @@ def test_record_too_short_for_a_window(mitdb):
 def test_missing_data_dir(tmp_path):
     with pytest.raises(ArrhythmiaError, match="data directory not found"):
         load_beats(["100"], tmp_path / "none")
+
+
+def test_median_channels_are_the_beat_minus_the_record_median(mitdb):
+    plain = load_beats(["119"], mitdb, BeatConfig(leads=("MLII", "other")))
+    cfg = BeatConfig(leads=("MLII", "other"), median_channels=True)
+    assert cfg.n_channels == 4 and BeatConfig.from_dict(cfg.to_dict()) == cfg
+    # a bundle written before the option existed reads as without it
+    old = cfg.to_dict()
+    del old["median_channels"]
+    assert BeatConfig.from_dict(old).median_channels is False
+    b = load_beats(["119"], mitdb, cfg)
+    assert b.x.shape == (len(plain), 4, 300)
+    np.testing.assert_array_equal(b.x[:, :2], plain.x)
+    # by hand, sample by sample, for one beat and one lead
+    i, j = 17, 150
+    assert b.x[i, 2, j] == pytest.approx(plain.x[i, 0, j] - np.median(plain.x[:, 0, j]), abs=1e-6)
+    # 119 is mostly N with many V beats: the median beat is a normal beat, so V beats depart from it more
+    dev = np.abs(b.x[:, 2]).mean(axis=1)
+    assert np.median(dev[b.y == 2]) > 2 * np.median(dev[b.y == 0])

@@ -30,8 +30,9 @@ def test_metadata_and_dynamic_batch(tiny_bundle):
     cfg = json.loads(meta[METADATA_KEY])
     assert cfg["model"]["name"] == "morph_rr" and cfg["classes"] == ["N", "S", "V", "F", "Q"]
     r = OnnxRunner.from_file(tiny_bundle / "model.onnx")  # config from the metadata alone
+    assert cfg["model"]["n_leads"] == 4  # MLII, other, and each minus the record's median beat
     for n in (1, 7, 300):
-        x = np.random.default_rng(n).standard_normal((n, 2, 300)).astype(np.float32)
+        x = np.random.default_rng(n).standard_normal((n, 4, 300)).astype(np.float32)
         p = r.predict_proba(x, np.ones((n, 9), np.float32))
         assert p.shape == (n, 5)
         np.testing.assert_allclose(p.sum(1), 1, atol=1e-5)

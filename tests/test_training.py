@@ -89,13 +89,25 @@ def test_resume_refuses_other_settings(few_beats, tmp_path):
             progress=False, verbose=False)
 
 
-@pytest.mark.parametrize("mode", ["smote", "sampler", "focal"])
+@pytest.mark.parametrize("mode", ["smote", "sampler", "sqrt-sampler", "focal"])
 def test_imbalance_modes_run(few_beats, tmp_path, mode):
     train_set, val_set, _ = few_beats
     small = train_set.subset(np.arange(0, len(train_set), 6))
     res = fit(build_model("morph_rr", n_leads=2), small, val_set, _cfg(epochs=1, imbalance=mode), tmp_path,
               progress=False, verbose=False)
     assert res.report.cm.sum() == len(val_set)
+
+
+def test_balanced_order_class_shares():
+    from arrhythmia.training.imbalance import balanced_order
+
+    y = np.repeat([0, 1, 2], [9000, 900, 100])
+    for power, expected in ((1.0, [1 / 3, 1 / 3, 1 / 3]),
+                            (0.5, np.sqrt([9000, 900, 100]) / np.sqrt([9000, 900, 100]).sum())):
+        order = balanced_order(y, np.random.default_rng(0), power=power)
+        assert order.size == y.size
+        share = np.bincount(y[order], minlength=3) / y.size
+        np.testing.assert_allclose(share, expected, atol=0.015)
 
 
 def test_smote_touches_training_beats_only(few_beats):
@@ -159,3 +171,56 @@ def test_split_without_validation(mitdb):
     sp = make_split(beats, "inter-patient", val_fraction=0.0, records=FEW)
     assert sp.val_records == () and len(sp.val) == 0
     assert set(beats.record[sp.train]) == set(FEW)
+
+
+def test_scoring_after_each_epoch_does_not_change_training(few_beats, tmp_path):
+    """cross_validate_epochs relies on this: epoch e of a run scored after every epoch is the model epochs=e trains."""
+    from arrhythmia.inference.predict import predict_proba
+    from arrhythmia.training.trainer import new_model
+
+    train_set, val_set, _ = few_beats
+    small = train_set.subset(np.arange(0, len(train_set), 5))
+    empty = val_set.subset(np.zeros(0, dtype=np.int64))
+    seen = []
+    cfg2 = _cfg(epochs=2, val_fraction=0.0, imbalance="sqrt-sampler", median_channels=False)
+    model, _ = new_model(cfg2)
+    fit(model, small, empty, cfg2, tmp_path / "a",
+        callbacks=(lambda e, logs: seen.append(predict_proba(model, val_set.x, val_set.rr)),),
+        progress=False, verbose=False)
+    assert len(seen) == 2
+    cfg1 = _cfg(epochs=1, val_fraction=0.0, imbalance="sqrt-sampler", median_channels=False)
+    one, _ = new_model(cfg1)
+    fit(one, small, empty, cfg1, tmp_path / "b", progress=False, verbose=False)
+    np.testing.assert_array_equal(predict_proba(one, val_set.x, val_set.rr), seen[0])
+    np.testing.assert_array_equal(predict_proba(model, val_set.x, val_set.rr), seen[1])
+    assert not np.array_equal(seen[0], seen[1])
+
+
+def test_cosine_schedule():
+    from arrhythmia.training.trainer import cosine_lr
+
+    assert cosine_lr(1e-3, 0, 100) == pytest.approx(1e-3)
+    assert cosine_lr(1e-3, 50, 100) == pytest.approx(5e-4)
+    assert cosine_lr(1e-3, 100, 100) == pytest.approx(0.0, abs=1e-15)
+    assert cosine_lr(1e-3, 25, 100) == pytest.approx(1e-3 * (1 + np.cos(np.pi / 4)) / 2)
+    # the epoch count shapes a cosine run's every step: resuming with another one is refused
+    a, b = _cfg(lr_schedule="cosine", epochs=3), _cfg(lr_schedule="cosine", epochs=4)
+    assert a.fingerprint() != b.fingerprint()
+    assert _cfg(epochs=3).fingerprint() == _cfg(epochs=4).fingerprint()
+    with pytest.raises(ArrhythmiaError, match="lr_schedule"):
+        _cfg(lr_schedule="step")
+
+
+def test_cosine_resume_is_bit_for_bit(few_beats, tmp_path):
+    train_set, val_set, _ = few_beats
+    small = train_set.subset(np.arange(0, len(train_set), 8))
+    cfg = _cfg(epochs=2, lr_schedule="cosine", val_fraction=0.0)
+    empty = val_set.subset(np.zeros(0, dtype=np.int64))
+    whole = _model()
+    fit(whole, small, empty, cfg, tmp_path / "whole", progress=False, verbose=False)
+    with pytest.raises(KeyboardInterrupt):
+        fit(_model(), small, empty, cfg, tmp_path / "cut", callbacks=(_Interrupt(0),), progress=False, verbose=False)
+    resumed = _model()
+    fit(resumed, small, empty, cfg, tmp_path / "cut", resume=True, progress=False, verbose=False)
+    for k, v in whole.state_dict().items():
+        assert torch.equal(v, resumed.state_dict()[k]), k

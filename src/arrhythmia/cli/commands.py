@@ -68,7 +68,7 @@ def train(args) -> int:
         val_fraction=args.val_fraction, device=args.device, init_from=args.init_from,
         freeze_backbone=args.freeze_backbone,
         records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
-        epoch_beats=args.epoch_beats,
+        epoch_beats=args.epoch_beats, median_channels=args.median_channels, lr_schedule=args.lr_schedule,
     )
     out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
                             progress=sys.stderr.isatty())

@@ -66,7 +66,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (also for fine-tuning)")
-    p.add_argument("--imbalance", default="weights", help="weights (default), smote, sampler, focal, none")
+    p.add_argument("--imbalance", default="weights",
+                   help="weights (default), smote, sampler, sqrt-sampler, focal, none")
+    p.add_argument("--lr-schedule", default="constant",
+                   help="constant (default) or cosine (decays to 0 over --epochs; for fixed-budget refits)")
+    p.add_argument("--median-channels", action="store_true",
+                   help="also feed each beat minus the record's median beat (patient-relative morphology)")
     p.add_argument("--no-augment", action="store_true", help="disable augmentation")
     p.add_argument("--patience", type=int, default=6, help="early stopping patience in epochs")
     p.add_argument("--seed", type=int, default=0)

@@ -44,12 +44,20 @@ class BeatConfig:
         Filter chain applied to the whole record before cutting.
     normalize : {'record', 'beat', 'none'}
         z-score per lead over the whole filtered record, per beat, or none (mV).
+    median_channels : bool
+        Append, for every lead, the beat minus the record's median beat (the
+        median over all of the record's beats, sample by sample). Most beats of
+        a recording are the patient's normal beats, so this channel shows how a
+        beat departs from *this patient's* normal morphology, whatever that
+        morphology is (a bundle branch block, an unusual axis). It uses no
+        label: annotation computes it over the detected beats the same way.
     """
 
     leads: tuple[str, ...] = (DEFAULT_LEAD,)
     window: WindowSpec = field(default_factory=lambda: get_window("300"))
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     normalize: str = "record"
+    median_channels: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "window", get_window(self.window))
@@ -62,6 +70,7 @@ class BeatConfig:
             "window": self.window.to_dict(),
             "preprocessing": self.preprocessing.to_dict(),
             "normalize": self.normalize,
+            "median_channels": bool(self.median_channels),
         }
 
     @classmethod
@@ -71,7 +80,13 @@ class BeatConfig:
             window=WindowSpec(**d["window"]),
             preprocessing=Preprocessing.from_dict(d["preprocessing"]),
             normalize=d["normalize"],
+            median_channels=bool(d.get("median_channels", False)),
         )
+
+    @property
+    def n_channels(self) -> int:
+        """Input channels of a model fed these beats."""
+        return len(self.leads) * (2 if self.median_channels else 1)
 
     def key(self) -> str:
         blob = json.dumps({"config": self.to_dict(), "v": EXTRACT_VERSION}, sort_keys=True)
@@ -160,7 +175,7 @@ def segment(recording: Recording, samples, config: BeatConfig) -> tuple[np.ndarr
 
     Returns
     -------
-    x : ndarray of float32, shape (n_kept, n_leads, window)
+    x : ndarray of float32, shape (n_kept, config.n_channels, window)
     kept : ndarray of bool, shape (n,)
         False for beats whose window crosses an edge of the record.
     rr : ndarray of float32, shape (n_kept, 9)
@@ -183,7 +198,28 @@ def segment(recording: Recording, samples, config: BeatConfig) -> tuple[np.ndarr
     x, kept = cut_windows(sig, centers, win.before, win.after)
     if config.normalize == "beat":
         x = zscore(x, axis=-1).astype(np.float32)
+    if config.median_channels:
+        x = with_median_channels(x)
     return x, kept, rr[kept]
+
+
+def with_median_channels(x: np.ndarray) -> np.ndarray:
+    """Append to each beat its difference from the median beat of ``x``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_beats, n_leads, n_samples)
+        All beats of one recording.
+
+    Returns
+    -------
+    ndarray of float32, shape (n_beats, 2 * n_leads, n_samples)
+        ``x`` followed by ``x - median(x, axis=0)``.
+    """
+    if x.shape[0] == 0:
+        return np.zeros((0, 2 * x.shape[1], x.shape[2]), np.float32)
+    ref = np.median(x, axis=0, keepdims=True)
+    return np.concatenate([x, x - ref], axis=1).astype(np.float32)
 
 
 def extract_beats(recording: Recording, config: BeatConfig) -> BeatSet:

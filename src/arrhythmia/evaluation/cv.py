@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import ClassificationReport, confusion_matrix
+from .metrics import ClassificationReport, confusion_matrix, format_pct
 
 CV_METRICS = ("S_se", "S_ppv", "V_se", "V_ppv", "macro_f1", "accuracy", "N_f1", "S_f1", "V_f1", "F_f1")
 
@@ -122,8 +122,7 @@ def _finished_fold(fold_dir: Path, tc) -> bool:
 
 
 def format_cv(s: dict) -> str:
-    def f(v):
-        return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.1f}"
+    f = format_pct
 
     lines = [f"# {s['k']}-fold patient-wise cross-validation on DS1: `{s['model']}`", "",
              "| metric | mean % | std % | folds defined | pooled % |", "|---|---:|---:|---:|---:|"]
@@ -133,4 +132,129 @@ def format_cv(s: dict) -> str:
     for fo in s["folds"]:
         lines.append(f"| {fo['fold']} | {' '.join(fo['test_records'])} | {fo['n_beats']} | {f(fo['S_se'])} | "
                      f"{f(fo['S_ppv'])} | {f(fo['V_se'])} | {f(fo['V_ppv'])} | {f(fo['macro_f1'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def selection_score(metrics: dict) -> float:
+    """Mean of S Se, S +P, V Se and V +P (an undefined figure counts as 0): how candidates are ranked."""
+    vals = [metrics.get(k) for k in ("S_se", "S_ppv", "V_se", "V_ppv")]
+    return float(sum(0.0 if v is None or v != v else v for v in vals) / 4)
+
+
+def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, smooth: int = 1,
+                          progress: bool = False) -> dict:
+    """Cross-validate the *refit* recipe on DS1 and choose its epoch count.
+
+    The recipe shipped for the default model trains on all training records
+    for a fixed number of epochs, with no validation holdout (early stopping
+    on a few validation patients is erratic). This function scores exactly
+    that recipe: on each of ``k`` patient-wise folds of DS1 it trains on the
+    other folds' records, with no validation split, for ``max_epochs`` epochs,
+    and after every epoch predicts the fold's held-out records. Training with
+    this callback gives the same weights as training without it (every epoch
+    is seeded from ``(seed, epoch)`` alone and prediction draws no random
+    number), so epoch ``e`` here is the model that ``epochs=e`` would train.
+    DS2 is not loaded at all.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        Its split, fold, record, validation and epoch settings are replaced.
+    data_dir : str or Path
+    out : str or Path
+        Receives ``fold_<i>.json`` (per-epoch confusion matrices; a rerun with
+        the same settings reuses them), ``cv_epochs.json`` and ``cv_epochs.md``.
+    k : int
+        Number of folds.
+    max_epochs : int
+        Epochs trained per fold. With ``cfg.lr_schedule == 'cosine'`` the
+        schedule spans exactly these epochs, so the recipe's result is the last
+        epoch's and no epoch count is chosen (earlier epochs are still scored,
+        to show how steady training is).
+    smooth : int
+        The epoch count is chosen on the :func:`selection_score` of the pooled
+        predictions, averaged over the ``smooth`` epochs either side (so a
+        single lucky epoch is not chosen).
+
+    Returns
+    -------
+    dict
+        ``per_epoch`` (pooled metrics after each epoch), ``epochs`` (the
+        chosen count), ``pooled`` (its pooled metrics), ``folds``.
+    """
+    import tempfile
+
+    from ..bundle import write_json
+    from ..datasets import load_beats, make_split
+    from ..datasets.records import DS1
+    from ..inference.predict import predict_proba
+    from ..training.trainer import fit, new_model
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    beats, folds = None, []
+    for fold in range(k):
+        tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None, val_fraction=0.0,
+                                 epochs=max_epochs, patience=max_epochs)
+        path = out / f"fold_{fold}.json"
+        if path.is_file():
+            import json
+
+            old = json.loads(path.read_text())
+            if old.get("fingerprint") == tc.fingerprint() and len(old["confusion_matrices"]) >= max_epochs:
+                old["confusion_matrices"] = old["confusion_matrices"][:max_epochs]
+                folds.append(old)
+                continue
+        model, bcfg = new_model(tc)
+        if beats is None:
+            beats = load_beats(DS1, data_dir, bcfg)
+        sp = make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=0.0, n_folds=k, fold=fold)
+        test = beats.subset(sp.test)
+        cms = []
+
+        def after_epoch(epoch, logs, model=model, test=test, cms=cms):
+            pred = predict_proba(model, test.x, test.rr).argmax(1)
+            cms.append(confusion_matrix(test.y, pred).tolist())
+
+        with tempfile.TemporaryDirectory() as tmp:  # checkpoints only
+            fit(model, beats.subset(sp.train), beats.subset(sp.val), tc, tmp, callbacks=(after_epoch,),
+                progress=progress, verbose=False)
+        rec = {"fold": fold, "fingerprint": tc.fingerprint(), "test_records": list(sp.test_records),
+               "train_records": list(sp.train_records), "n_beats": int(len(test)), "confusion_matrices": cms}
+        write_json(path, rec)
+        folds.append(rec)
+    per_epoch = []
+    for e in range(max_epochs):
+        pooled = ClassificationReport.from_cm(np.sum([np.array(f["confusion_matrices"][e]) for f in folds], axis=0))
+        m = _fold_metrics(pooled)
+        per_epoch.append({"epochs": e + 1, **m, "score": selection_score(m)})
+    scores = np.array([p["score"] for p in per_epoch])
+    smoothed = np.array([scores[max(0, e - smooth): e + smooth + 1].mean() for e in range(max_epochs)])
+    for p, s in zip(per_epoch, smoothed):
+        p["smoothed_score"] = float(s)
+    # a cosine schedule ends at max_epochs by construction: earlier epochs are not what a shorter run trains
+    fixed = getattr(cfg, "lr_schedule", "constant") == "cosine"
+    best = max_epochs - 1 if fixed else int(np.argmax(smoothed))
+    summary = {"model": cfg.model, "k": k, "max_epochs": max_epochs, "smooth": smooth, "fixed_epochs": fixed,
+               "config": dataclasses.asdict(cfg), "per_epoch": per_epoch, "epochs": best + 1,
+               "pooled": {kk: v for kk, v in per_epoch[best].items() if kk != "epochs"},
+               "folds": [{kk: v for kk, v in f.items() if kk != "fingerprint"} for f in folds]}
+    write_json(out / "cv_epochs.json", summary)
+    (out / "cv_epochs.md").write_text(format_cv_epochs(summary))
+    return summary
+
+
+def format_cv_epochs(s: dict) -> str:
+    f = format_pct
+
+    lines = [f"# Refit recipe, {s['k']}-fold patient-wise cross-validation on DS1: `{s['model']}`", "",
+             "Pooled predictions of the held-out records after each epoch (no validation holdout). "
+             + (f"Cosine learning-rate schedule over {s['max_epochs']} epochs: only the last row is the recipe's "
+                "result (earlier rows show how steady training is)." if s.get("fixed_epochs") else
+                f"Chosen: **{s['epochs']} epochs** (best score averaged over ±{s['smooth']} epochs)."), "",
+             "| epochs | S Se | S +P | V Se | V +P | macro-F1 | score | smoothed |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for p in s["per_epoch"]:
+        lines.append(f"| {p['epochs']} | {f(p['S_se'])} | {f(p['S_ppv'])} | {f(p['V_se'])} | {f(p['V_ppv'])} | "
+                     f"{f(p['macro_f1'])} | {f(p['score'])} | {f(p['smoothed_score'])} |")
     return "\n".join(lines) + "\n"

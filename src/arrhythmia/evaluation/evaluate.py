@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ArrhythmiaError
 from ..labels import AAMI_CLASSES
-from .metrics import ClassificationReport, confusion_matrix
+from .metrics import ClassificationReport, confusion_matrix, format_pct
 
 PREDICTION_ANNOTATOR = "pred"
 OUTPUT_MARK = "metrics.json"  # a folder holding this is one of ours and may be replaced
@@ -67,7 +67,7 @@ def write_prediction_annotations(folder, beats, pred: np.ndarray, fs: float = 36
 
 
 def _fmt(v):
-    return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.2f}"
+    return format_pct(v, 2)
 
 
 def write_report_md(path, rep: ClassificationReport, cfg: dict, bundle: Path, split_label: str, leaks: bool,

@@ -103,6 +103,11 @@ def ec57_gross(cm: np.ndarray) -> dict[str, dict[str, float]]:
     return out
 
 
+def format_pct(v, digits: int = 1) -> str:
+    """A ratio as a percentage for reports: ``0.7346 -> '73.5'``; None or NaN (undefined) -> ``'n/a'``."""
+    return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.{digits}f}"
+
+
 @dataclass
 class ClassificationReport:
     """Everything computed from one confusion matrix.

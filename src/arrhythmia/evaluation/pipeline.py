@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import AAMI_CLASSES
-from .metrics import class_stats, macro
+from .metrics import class_stats, format_pct, macro
 
 NONE = "-"
 CLASSES6 = AAMI_CLASSES + (NONE,)
@@ -121,7 +121,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
 
 def format_pipeline(r: dict) -> str:
     def f(v):
-        return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.2f}"
+        return format_pct(v, 2)
 
     d = r["detection"]
     lines = [f"# Whole automatic pipeline: `{r['model']}` (R-peak detection + classification)", "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-IMBALANCE = ("weights", "smote", "sampler", "focal", "none")
+IMBALANCE = ("weights", "smote", "sampler", "sqrt-sampler", "focal", "none")
 
 
 def smote(x: np.ndarray, rr: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -33,9 +33,15 @@ def smote(x: np.ndarray, rr: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.n
             fx[:, nx:].astype(np.float32), fy.astype(np.int64))
 
 
-def balanced_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Indices drawn with replacement so that each class is equally likely (one epoch's worth)."""
+def balanced_order(y: np.ndarray, rng: np.random.Generator, power: float = 1.0) -> np.ndarray:
+    """Indices drawn with replacement, one epoch's worth, each beat with probability ∝ ``count[class] ** -power``.
+
+    ``power=1`` makes every class equally likely (a class of 8 beats is drawn
+    as often as one of 45,000); ``power=0.5`` (``sqrt-sampler``) gives a class
+    a share proportional to the square root of its size, so rare classes are
+    boosted without seeing their few beats thousands of times each.
+    """
     counts = np.bincount(y)
-    p = (1.0 / counts[y])
+    p = (1.0 / counts[y]) if power == 1.0 else counts[y].astype(np.float64) ** -float(power)
     p /= p.sum()
     return rng.choice(len(y), size=len(y), replace=True, p=p)

@@ -25,6 +25,14 @@ from ..evaluation.metrics import ClassificationReport, confusion_matrix
 from .imbalance import IMBALANCE
 
 CHECKPOINT = "checkpoint.pt"
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def cosine_lr(lr: float, step: int, total: int) -> float:
+    """Half-cosine decay: ``lr`` at step 0, falling to 0 at step ``total``."""
+    import math
+
+    return 0.5 * lr * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
 
 
 @dataclass
@@ -43,8 +51,10 @@ class TrainConfig:
     lr : float
         Adam learning rate.
     weight_decay : float
-    imbalance : {'weights', 'smote', 'sampler', 'focal', 'none'}
-        Class-imbalance handling, on training beats only.
+    imbalance : {'weights', 'smote', 'sampler', 'sqrt-sampler', 'focal', 'none'}
+        Class-imbalance handling, on training beats only. ``sampler`` draws
+        every class equally often; ``sqrt-sampler`` in proportion to the
+        square root of its size.
     augment : bool
         Amplitude scaling, baseline wander, noise and small shifts.
     patience : int
@@ -68,6 +78,15 @@ class TrainConfig:
         random subset of this size (an equal budget for slow models).
     fold, n_folds : int
         ``patient-kfold`` only.
+    median_channels : bool
+        Feed the model, besides each lead, the beat minus the record's median
+        beat (see :class:`arrhythmia.datasets.BeatConfig`).
+    lr_schedule : {'constant', 'cosine'}
+        ``cosine``: the learning rate falls from ``lr`` to 0 along a half
+        cosine over all steps of ``epochs`` (set per step from the step index
+        alone, so resuming stays exact). The last epochs take small steps, so
+        the weights a fixed epoch budget ends with do not depend on where the
+        last large step happened to land.
     """
 
     model: str | None = None
@@ -89,9 +108,12 @@ class TrainConfig:
     epoch_beats: int | None = None
     fold: int = 0
     n_folds: int = 5
+    median_channels: bool = False
+    lr_schedule: str = "constant"
 
     def __post_init__(self):
         check_option("imbalance", self.imbalance, IMBALANCE)
+        check_option("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_option("device", self.device, ("auto", "cpu", "cuda"))
         for name in ("epochs", "batch_size", "patience"):
             v = getattr(self, name)
@@ -105,8 +127,8 @@ class TrainConfig:
     def fingerprint(self) -> str:
         """What must not change between a run and its resumption."""
         d = dataclasses.asdict(self)
-        for k in ("epochs", "device", "patience"):
-            d.pop(k)
+        for k in ("device", "patience") if self.lr_schedule == "cosine" else ("epochs", "device", "patience"):
+            d.pop(k)  # with a cosine schedule the epoch count shapes every step's learning rate
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -256,7 +278,10 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
         torch.manual_seed(es)
         gen = torch.Generator().manual_seed(es + 1)
         rng = np.random.default_rng(es)
-        order = balanced_order(y_tr, rng) if cfg.imbalance == "sampler" else rng.permutation(n)
+        if cfg.imbalance in ("sampler", "sqrt-sampler"):
+            order = balanced_order(y_tr, rng, power=1.0 if cfg.imbalance == "sampler" else 0.5)
+        else:
+            order = rng.permutation(n)
         if cfg.epoch_beats:
             order = order[: cfg.epoch_beats]
         model.train()
@@ -269,6 +294,9 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
                 xb = aug.augment(xb, gen, fs=model.fs)
             rb = torch.from_numpy(rr_tr[idx]).to(device) if model.uses_rr else None
             yb = torch.from_numpy(y_tr[idx]).to(device)
+            if cfg.lr_schedule == "cosine":
+                for g in opt.param_groups:
+                    g["lr"] = cosine_lr(cfg.lr, epoch * steps + b, cfg.epochs * steps)
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb.to(device), rb), yb)
             loss.backward()
@@ -328,13 +356,35 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
     return FitResult(history=history, best_epoch=best["epoch"] + 1, report=rep, epochs_run=len(history))
 
 
-def beat_config_for(model_name: str, window=None):
+def beat_config_for(model_name: str, window=None, median_channels: bool = False):
     """The beat extraction settings a model is trained with by default."""
     from ..datasets.beats import BeatConfig
     from ..models import get_model_class
 
     cls = get_model_class(model_name)
-    return BeatConfig(leads=cls.default_leads, window=window or cls.default_window, normalize=cls.default_normalize)
+    return BeatConfig(leads=cls.default_leads, window=window or cls.default_window, normalize=cls.default_normalize,
+                      median_channels=median_channels)
+
+
+def new_model(cfg: TrainConfig):
+    """A freshly initialised model for ``cfg`` (weights depend on ``cfg.seed`` alone) and its beat settings.
+
+    Sets ``cfg.model`` to the default model when it is None.
+
+    Returns
+    -------
+    (BeatModel, BeatConfig)
+    """
+    import torch
+
+    from ..models import DEFAULT_MODEL, build_model
+
+    cfg.model = cfg.model or DEFAULT_MODEL
+    beat_cfg = beat_config_for(cfg.model, median_channels=cfg.median_channels)
+    torch.manual_seed(cfg.seed)
+    win = beat_cfg.window
+    model = build_model(cfg.model, n_samples=win.length, n_leads=beat_cfg.n_channels, fs=win.fs, **cfg.model_params)
+    return model, beat_cfg
 
 
 def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: bool = True,
@@ -348,8 +398,6 @@ def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: b
     from ..bundle import load_bundle, read_bundle_config, save_bundle
     from ..datasets import load_beats, make_split, split_records
     from ..datasets.beats import BeatConfig
-    from ..models import DEFAULT_MODEL, build_model
-
     if cfg.init_from:
         base_cfg = read_bundle_config(cfg.init_from)
         if cfg.model and cfg.model != base_cfg["model"]["name"]:
@@ -358,18 +406,12 @@ def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: b
         cfg.model = base_cfg["model"]["name"]
         model, _ = load_bundle(cfg.init_from)
         beat_cfg = BeatConfig.from_dict(base_cfg["beats"])
+        cfg.median_channels = beat_cfg.median_channels  # the inputs are the base bundle's
         if cfg.freeze_backbone:
             for p in model.backbone_parameters():
                 p.requires_grad_(False)
     else:
-        import torch
-
-        cfg.model = cfg.model or DEFAULT_MODEL
-        beat_cfg = beat_config_for(cfg.model)
-        torch.manual_seed(cfg.seed)  # the initial weights depend on the seed alone
-        win = beat_cfg.window
-        model = build_model(cfg.model, n_samples=win.length, n_leads=len(beat_cfg.leads), fs=win.fs,
-                            **cfg.model_params)
+        model, beat_cfg = new_model(cfg)
     records = split_records(cfg.split)
     if cfg.records is not None:
         records = tuple(r for r in records if r in set(cfg.records))
