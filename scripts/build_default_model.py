@@ -89,7 +89,8 @@ def main():
              f"(cross-validation on DS1: [default_model_selection.md](default_model_selection.md)).", "",
              f"`morph_rr` (candidate `{chosen['name']}`: imbalance `{cfg.imbalance}`, median channels "
              f"{'on' if cfg.median_channels else 'off'}), seed {cfg.seed}, trained on all 22 DS1 records "
-             f"({', '.join(c['training']['train_records'])}) for {epochs} epochs, the count chosen by the same "
+             f"({', '.join(c['training']['train_records'])}) for {epochs} epochs ({cfg.lr_schedule} learning-rate "
+             f"schedule from {cfg.lr:g}), the count chosen by the same "
              "cross-validation on DS1; no validation holdout.", "",
              "Tested on the 22 DS2 records (no patient in common with training):", "",
              "| | S Se % | S +P % | V Se % | V +P % |", "|---|---:|---:|---:|---:|"]
