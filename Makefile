@@ -25,7 +25,8 @@ run: $(STAMP)
 	@if $(CLI) data verify > /dev/null 2>&1; then \
 	  set -e; \
 	  $(CLI) data summary --split inter-patient; \
-	  $(CLI) train --model morph_rr --split inter-patient --seed 0 --out runs/default; \
+	  $(CLI) train --model morph_rr --split inter-patient --seed 0 --imbalance sampler --median-channels \
+	    --lr-schedule cosine --epochs 2 --val-fraction 0 --out runs/default; \
 	  $(CLI) evaluate runs/default --out runs/default/evaluation; \
 	  $(CLI) annotate "$$($(CLI) data path)/100" --model runs/default --out runs/annotate-100; \
 	else \

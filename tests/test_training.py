@@ -224,3 +224,18 @@ def test_cosine_resume_is_bit_for_bit(few_beats, tmp_path):
     fit(resumed, small, empty, cfg, tmp_path / "cut", resume=True, progress=False, verbose=False)
     for k, v in whole.state_dict().items():
         assert torch.equal(v, resumed.state_dict()[k]), k
+
+
+def test_train_cli_shipped_recipe_options(mitdb, tmp_path):
+    """The options `make run` uses: recorded in the bundle, and no empty validation table."""
+    p = run_cli("train", "--records", "101,119,100", "--imbalance", "sqrt-sampler", "--median-channels",
+                "--lr-schedule", "cosine", "--epochs", "1", "--val-fraction", "0", "--out", tmp_path / "m",
+                "--data-dir", mitdb)
+    assert p.returncode == 0, p.stderr
+    assert "no validation records: the last of 1 epochs is kept" in p.stdout and "Se %" not in p.stdout
+    c = read_bundle_config(tmp_path / "m")
+    assert c["training"]["imbalance"] == "sqrt-sampler" and c["training"]["lr_schedule"] == "cosine"
+    assert c["beats"]["median_channels"] is True and c["model"]["n_leads"] == 4
+    assert_one_line_error(run_cli("train", "--lr-schedule", "step", "--out", tmp_path / "x", "--data-dir", mitdb),
+                          "lr_schedule")
+    assert not (tmp_path / "x").exists()

@@ -72,6 +72,10 @@ def train(args) -> int:
     )
     out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
                             progress=sys.stderr.isatty())
+    if result.report.cm.sum() == 0:
+        print(f"model {cfg.model} written to {out} (no validation records: the last of {result.epochs_run} "
+              "epochs is kept)")
+        return 0
     print(f"model {cfg.model} written to {out} (best epoch {result.best_epoch} of {result.epochs_run})")
     print("validation on held-out training records (never the test records):")
     print(result.report.format())

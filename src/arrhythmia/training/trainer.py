@@ -335,7 +335,9 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
         })
         fmt = lambda v: "n/a" if v is None or np.isnan(v) else f"{100 * v:.1f}"  # noqa: E731
         epochs_bar.set_postfix(loss=f"{logs['train_loss']:.3f}", val_f1=fmt(h["macro_f1"]))
-        if verbose:
+        if verbose and not has_val:
+            tqdm.write(f"epoch {epoch + 1:3d}  loss {logs['train_loss']:.4f}")
+        elif verbose:
             tqdm.write(f"epoch {epoch + 1:3d}  loss {logs['train_loss']:.4f}  val loss {val_loss:.4f}  "
                        f"macro-F1 {fmt(h['macro_f1'])}  S Se/+P {fmt(h['S_se'])}/{fmt(h['S_ppv'])}  "
                        f"V Se/+P {fmt(h['V_se'])}/{fmt(h['V_ppv'])}")
