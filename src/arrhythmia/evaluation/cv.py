@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -198,8 +199,6 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
                                  epochs=max_epochs, patience=max_epochs)
         path = out / f"fold_{fold}.json"
         if path.is_file():
-            import json
-
             old = json.loads(path.read_text())
             if old.get("fingerprint") == tc.fingerprint() and len(old["confusion_matrices"]) >= max_epochs:
                 old["confusion_matrices"] = old["confusion_matrices"][:max_epochs]
@@ -233,7 +232,7 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
     for p, s in zip(per_epoch, smoothed):
         p["smoothed_score"] = float(s)
     # a cosine schedule ends at max_epochs by construction: earlier epochs are not what a shorter run trains
-    fixed = getattr(cfg, "lr_schedule", "constant") == "cosine"
+    fixed = cfg.lr_schedule == "cosine"
     best = max_epochs - 1 if fixed else int(np.argmax(smoothed))
     summary = {"model": cfg.model, "k": k, "max_epochs": max_epochs, "smooth": smooth, "fixed_epochs": fixed,
                "config": dataclasses.asdict(cfg), "per_epoch": per_epoch, "epochs": best + 1,
