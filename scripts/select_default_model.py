@@ -127,7 +127,9 @@ def main():
               "1. Commit ea125b7 cross-validated candidates with early stopping on validation records drawn from "
               "each fold's training side, and took the median best epoch for the refit. Pooled scores: class "
               "weights 50.7, sampler 56.6 (chosen then); the same protocol later gave sampler+median 56.5 and "
-              "sqrt-sampler+median 62.8. The folds' best epochs ranged from 1 to 10: a few validation patients "
+              "sqrt-sampler+median 62.8 (`cross_validate_config(TrainConfig(model='morph_rr', epochs=30, "
+              "patience=6, seed=0, device='cpu', imbalance=..., median_channels=True), data, out)`). "
+              "The folds' best epochs ranged from 1 to 10: a few validation patients "
               "make early stopping erratic.",
               "2. The refit recipe with a *constant* learning rate, scored after each of 15 epochs "
               "(`cross_validate_epochs(TrainConfig(model='morph_rr', imbalance='sampler', seed=0), data, out, "

@@ -216,5 +216,3 @@ def _model_or_default(model) -> Path:
     if not (path / "config.json").is_file():
         raise ArrhythmiaError("no default model is shipped in this installation; give --model BUNDLE")
     return path
-
-

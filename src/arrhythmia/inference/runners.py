@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArrhythmiaError, check_option, file_error
+from ..features.rr import RR_FEATURES
 
 BACKENDS = ("auto", "onnx", "torch")
 
@@ -61,7 +62,8 @@ class OnnxRunner:
             feed = {"beats": np.ascontiguousarray(x[i:i + batch_size], dtype=np.float32)}
             if "rr" in self.inputs:
                 # a model without RR features may still list the input (dynamo exporter): feed zeros
-                rb = rr[i:i + batch_size] if rr is not None else np.zeros((len(feed["beats"]), 9), np.float32)
+                rb = rr[i:i + batch_size] if rr is not None else np.zeros((len(feed["beats"]), len(RR_FEATURES)),
+                                                                          np.float32)
                 feed["rr"] = np.ascontiguousarray(rb, dtype=np.float32)
             out.append(self.session.run(["probabilities"], feed)[0])
         n_classes = len(self.config.get("classes", [])) or 5
