@@ -70,3 +70,36 @@ def test_cosine_budget_is_not_chosen(tmp_path):
 
 def test_selection_score_counts_undefined_as_zero():
     assert selection_score({"S_se": 0.5, "S_ppv": None, "V_se": float("nan"), "V_ppv": 1.0}) == pytest.approx(0.375)
+
+
+def _write_member(out, cfg, k, fold, m, probs, y):
+    tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None, val_fraction=0.0,
+                             epochs=len(probs), patience=len(probs)).member(m)
+    np.savez_compressed(out / f"fold_{fold}_member_{m}.npz", fingerprint=np.array(tc.fingerprint()),
+                        probs=np.asarray(probs, np.float32), y=np.asarray(y), test_records=np.array([f"r{fold}"]),
+                        train_records=np.array(["x"]))
+
+
+def test_ensemble_pools_mean_member_probabilities_by_hand(tmp_path):
+    """members=2: each fold's prediction is the argmax of the members' mean probabilities (member m: seed + m)."""
+    cfg = TrainConfig(model="morph_rr", imbalance="sampler", seed=5, device="cpu", lr_schedule="cosine", members=2)
+    out = tmp_path / "c"
+    out.mkdir()
+    p = lambda *v: list(v) + [0.0] * (5 - len(v))  # noqa: E731
+    # fold 0: true N, S, V. Member 0 calls the S beat N (0.6 vs 0.4), member 1 calls it S (0.1 vs 0.9):
+    # the mean (0.35, 0.65) calls it S. Both call the V beat V.
+    _write_member(out, cfg, 2, 0, 0, [[p(1.0), p(0.6, 0.4), p(0, 0, 1.0)]], [0, 1, 2])
+    _write_member(out, cfg, 2, 0, 1, [[p(0.9, 0.1), p(0.1, 0.9), p(0.2, 0, 0.8)]], [0, 1, 2])
+    # fold 1: true S, V. Member 0 is sure of N for the S beat (0.9), member 1 leans S (0.3, 0.7): mean (0.6, 0.4) N.
+    # The V beat: member 0 says S (0.2, 0.8), member 1 V (0, 0.2, 0.8): mean (0.1, 0.5, 0.4) says S.
+    # So one false S and one missed V.
+    _write_member(out, cfg, 2, 1, 0, [[p(0.9, 0.1), p(0.2, 0.8)]], [1, 2])
+    _write_member(out, cfg, 2, 1, 1, [[p(0.3, 0.7), p(0.0, 0.2, 0.8)]], [1, 2])
+    s = cross_validate_epochs(cfg, tmp_path / "no-data-needed", out, k=2, max_epochs=1)
+    # pooled: S 1 of 2 found, 2 beats called S (one of them the V beat); V 1 of 2 found, 1 called V
+    assert s["pooled"]["S_se"] == pytest.approx(0.5) and s["pooled"]["S_ppv"] == pytest.approx(0.5)
+    assert s["pooled"]["V_se"] == pytest.approx(0.5) and s["pooled"]["V_ppv"] == pytest.approx(1.0)
+    assert [f["test_records"] for f in s["folds"]] == [["r0"], ["r1"]]
+    # a member written with another seed is not reused: the settings' fingerprints differ
+    other = dataclasses.replace(cfg, seed=6)
+    assert other.member(0).fingerprint() != cfg.member(0).fingerprint() and cfg.member(1).seed == 6

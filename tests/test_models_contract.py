@@ -14,7 +14,7 @@ from arrhythmia.models.lstm_attention import KERAS_PARAMETERS
 
 # Written out by hand on purpose: adding a model to the registry without
 # adding it here fails test_every_registered_model_is_tested.
-TESTED = ["morph_rr", "lstm_attention", "cnn_keras", "ecgcnn", "ecgcnn_deep", "cnn_lstm", "resnet1d"]
+TESTED = ["morph_rr", "lstm_attention", "cnn_keras", "ecgcnn", "ecgcnn_deep", "cnn_lstm", "resnet1d", "ensemble"]
 
 
 def test_every_registered_model_is_tested():

@@ -239,3 +239,43 @@ def test_train_cli_shipped_recipe_options(mitdb, tmp_path):
     assert_one_line_error(run_cli("train", "--lr-schedule", "step", "--out", tmp_path / "x", "--data-dir", mitdb),
                           "lr_schedule")
     assert not (tmp_path / "x").exists()
+
+
+def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):
+    """--members 2: member m is exactly the single model trained with seed + m; the bundle averages their probabilities."""
+    from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
+    from arrhythmia.inference.predict import predict_proba
+    from arrhythmia.inference.runners import OnnxRunner
+
+    p = run_cli("train", "--records", "101,119,100", "--imbalance", "sampler", "--median-channels",
+                "--lr-schedule", "cosine", "--epochs", "1", "--val-fraction", "0", "--seed", "3", "--members", "2",
+                "--out", tmp_path / "ens", "--data-dir", mitdb)
+    assert p.returncode == 0, p.stderr
+    assert "morph_rr (ensemble of 2) written" in p.stdout
+    ens, c = load_bundle(tmp_path / "ens")
+    assert c["model"]["name"] == "ensemble" and c["model"]["params"]["n_members"] == 2
+    assert c["training"]["members"] == 2 and c["training"]["model"] == "morph_rr"
+    assert (tmp_path / "ens" / "member_1" / "checkpoint.pt").is_file()
+    singles = []
+    for seed in (3, 4):
+        cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", median_channels=True, lr_schedule="cosine",
+                   epochs=1, val_fraction=0.0, seed=seed)
+        train(cfg, mitdb, tmp_path / f"s{seed}", progress=False, verbose=False)
+        singles.append(load_bundle(tmp_path / f"s{seed}")[0])
+    for i, single in enumerate(singles):
+        for k, v in single.state_dict().items():
+            got = ens.head.heads[i].state_dict()[k[5:]] if k.startswith("head.") else ens.members[i].state_dict()[k]
+            assert torch.equal(v, got), (i, k)
+    assert not torch.equal(singles[0].head.weight, singles[1].head.weight)
+    beats = load_beats(("100",), mitdb, beat_config_for("morph_rr", median_channels=True))
+    by_hand = (predict_proba(singles[0], beats.x, beats.rr) + predict_proba(singles[1], beats.x, beats.rr)) / 2
+    np.testing.assert_allclose(predict_proba(ens, beats.x, beats.rr), by_hand, atol=1e-6)
+    # one ONNX graph, same probabilities
+    (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(ens))
+    p_onnx = OnnxRunner.from_file(tmp_path / "m.onnx", c).predict_proba(beats.x, beats.rr)
+    assert np.abs(p_onnx - by_hand).max() <= MAX_ABS_DIFF
+    # an ensemble is made by --members, not named as the model
+    with pytest.raises(ArrhythmiaError, match="--members"):
+        _cfg(model="ensemble")
+    with pytest.raises(ArrhythmiaError, match="'members'"):
+        _cfg(members=0)

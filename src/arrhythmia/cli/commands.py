@@ -69,14 +69,16 @@ def train(args) -> int:
         freeze_backbone=args.freeze_backbone,
         records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
         epoch_beats=args.epoch_beats, median_channels=args.median_channels, lr_schedule=args.lr_schedule,
+        members=args.members,
     )
     out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
                             progress=sys.stderr.isatty())
+    name = cfg.model if cfg.members == 1 else f"{cfg.model} (ensemble of {cfg.members})"
     if result.report.cm.sum() == 0:
-        print(f"model {cfg.model} written to {out} (no validation records: the last of {result.epochs_run} "
+        print(f"model {name} written to {out} (no validation records: the last of {result.epochs_run} "
               "epochs is kept)")
         return 0
-    print(f"model {cfg.model} written to {out} (best epoch {result.best_epoch} of {result.epochs_run})")
+    print(f"model {name} written to {out} (best epoch {result.best_epoch} of {result.epochs_run})")
     print("validation on held-out training records (never the test records):")
     print(result.report.format())
     return 0

@@ -164,7 +164,11 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
     data_dir : str or Path
     out : str or Path
         Receives ``fold_<i>.json`` (per-epoch confusion matrices; a rerun with
-        the same settings reuses them), ``cv_epochs.json`` and ``cv_epochs.md``.
+        the same settings reuses them), ``cv_epochs.json`` and ``cv_epochs.md``;
+        with ``cfg.members > 1`` also ``fold_<i>_member_<m>.npz`` (member
+        ``m``'s held-out probabilities after each epoch; the ensemble's are
+        their mean). The folds are drawn with ``cfg.seed``; member ``m``
+        trains with ``cfg.seed + m``.
     k : int
         Number of folds.
     max_epochs : int
@@ -183,13 +187,10 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
         ``per_epoch`` (pooled metrics after each epoch), ``epochs`` (the
         chosen count), ``pooled`` (its pooled metrics), ``folds``.
     """
-    import tempfile
-
     from ..bundle import write_json
     from ..datasets import load_beats, make_split
     from ..datasets.records import DS1
-    from ..inference.predict import predict_proba
-    from ..training.trainer import fit, new_model
+    from ..training.trainer import new_model
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -204,22 +205,21 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
                 old["confusion_matrices"] = old["confusion_matrices"][:max_epochs]
                 folds.append(old)
                 continue
-        model, bcfg = new_model(tc)
-        if beats is None:
-            beats = load_beats(DS1, data_dir, bcfg)
-        sp = make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=0.0, n_folds=k, fold=fold)
-        test = beats.subset(sp.test)
-        cms = []
 
-        def after_epoch(epoch, logs, model=model, test=test, cms=cms):
-            pred = predict_proba(model, test.x, test.rr).argmax(1)
-            cms.append(confusion_matrix(test.y, pred).tolist())
+        def split(tc=tc, fold=fold):
+            nonlocal beats
+            if beats is None:
+                beats = load_beats(DS1, data_dir, new_model(tc.member(0))[1])
+            return beats, make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=0.0, n_folds=k, fold=fold)
 
-        with tempfile.TemporaryDirectory() as tmp:  # checkpoints only
-            fit(model, beats.subset(sp.train), beats.subset(sp.val), tc, tmp, callbacks=(after_epoch,),
-                progress=progress, verbose=False)
-        rec = {"fold": fold, "fingerprint": tc.fingerprint(), "test_records": list(sp.test_records),
-               "train_records": list(sp.train_records), "n_beats": int(len(test)), "confusion_matrices": cms}
+        # an ensemble keeps each member's held-out probabilities, so an interrupted run resumes member by member
+        runs = [_member_run(tc.member(m), split, None if tc.members == 1 else out / f"fold_{fold}_member_{m}.npz",
+                            progress) for m in range(tc.members)]
+        probs = np.mean([r["probs"] for r in runs], axis=0)
+        y, test_records, train_records = runs[0]["y"], runs[0]["test_records"], runs[0]["train_records"]
+        cms = [confusion_matrix(y, p.argmax(1)).tolist() for p in probs]
+        rec = {"fold": fold, "fingerprint": tc.fingerprint(), "test_records": test_records,
+               "train_records": train_records, "n_beats": int(len(y)), "confusion_matrices": cms}
         write_json(path, rec)
         folds.append(rec)
     per_epoch = []
@@ -241,6 +241,48 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
     write_json(out / "cv_epochs.json", summary)
     (out / "cv_epochs.md").write_text(format_cv_epochs(summary))
     return summary
+
+
+def _member_run(tc, split, path: Path | None, progress: bool = False) -> dict:
+    """Train ``tc`` on a fold's training records (no validation) and predict its held-out records after each epoch.
+
+    ``split()`` returns ``(beats, split)``. With ``path``, the result is kept
+    there and read back instead of training when the settings match.
+
+    Returns
+    -------
+    dict
+        ``probs`` (epochs, n_beats, n_classes), ``y``, ``test_records``, ``train_records``.
+    """
+    import tempfile
+
+    from ..inference.predict import predict_proba
+    from ..training.trainer import fit, new_model
+
+    if path is not None and path.is_file():
+        with np.load(path) as z:
+            if str(z["fingerprint"]) == tc.fingerprint() and len(z["probs"]) >= tc.epochs:
+                return {"probs": z["probs"][: tc.epochs], "y": z["y"], "test_records": z["test_records"].tolist(),
+                        "train_records": z["train_records"].tolist()}
+    beats, sp = split()
+    model, _ = new_model(tc)
+    test = beats.subset(sp.test)
+    probs = []
+
+    def after_epoch(epoch, logs):
+        probs.append(predict_proba(model, test.x, test.rr))
+
+    with tempfile.TemporaryDirectory() as tmp:  # checkpoints only
+        fit(model, beats.subset(sp.train), beats.subset(sp.val), tc, tmp, callbacks=(after_epoch,),
+            progress=progress, verbose=False)
+    run = {"probs": np.stack(probs).astype(np.float32), "y": test.y, "test_records": list(sp.test_records),
+           "train_records": list(sp.train_records)}
+    if path is not None:
+        tmp_path = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp_path, fingerprint=np.array(tc.fingerprint()),
+                            **{k: np.asarray(v) for k, v in run.items()})
+        tmp_path.replace(path)
+    return run
 
 
 def format_cv_epochs(s: dict) -> str:

@@ -18,6 +18,7 @@ _MODULES: dict[str, str] = {
     "ecgcnn_deep": "ecgcnn_deep",
     "cnn_lstm": "cnn_lstm",
     "resnet1d": "resnet1d",
+    "ensemble": "ensemble",
 }
 MODEL_NAMES: tuple[str, ...] = tuple(_MODULES)
 DEFAULT_MODEL = "morph_rr"

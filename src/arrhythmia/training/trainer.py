@@ -10,6 +10,7 @@ weights of an uninterrupted one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -110,12 +111,13 @@ class TrainConfig:
     n_folds: int = 5
     median_channels: bool = False
     lr_schedule: str = "constant"
+    members: int = 1
 
     def __post_init__(self):
         check_option("imbalance", self.imbalance, IMBALANCE)
         check_option("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_option("device", self.device, ("auto", "cpu", "cuda"))
-        for name in ("epochs", "batch_size", "patience"):
+        for name in ("epochs", "batch_size", "patience", "members"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise ArrhythmiaError(f"Invalid value for {name!r}: allowed a positive integer; got {v!r}.")
@@ -123,12 +125,24 @@ class TrainConfig:
             raise ArrhythmiaError(f"Invalid value for 'lr': allowed a positive number; got {self.lr!r}.")
         if self.freeze_backbone and not self.init_from:
             raise ArrhythmiaError("Invalid value for 'freeze_backbone': needs --init-from BUNDLE.")
+        if self.model == "ensemble":
+            raise ArrhythmiaError("Invalid value for 'model': allowed a single architecture, whose copies "
+                                  "--members N trains into an ensemble; got 'ensemble'.")
+        if self.members > 1 and self.init_from:
+            raise ArrhythmiaError("Invalid value for 'members': allowed 1 with --init-from BUNDLE; "
+                                  f"got {self.members}.")
+
+    def member(self, m: int) -> "TrainConfig":
+        """The settings member ``m`` of an ensemble is trained with (seed ``seed + m``)."""
+        return dataclasses.replace(self, seed=self.seed + m, members=1)
 
     def fingerprint(self) -> str:
         """What must not change between a run and its resumption."""
         d = dataclasses.asdict(self)
         for k in ("device", "patience") if self.lr_schedule == "cosine" else ("epochs", "device", "patience"):
             d.pop(k)  # with a cosine schedule the epoch count shapes every step's learning rate
+        if d["members"] == 1:
+            d.pop("members")  # a single model's fingerprint is what it was before ensembles existed
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -358,6 +372,43 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
     return FitResult(history=history, best_epoch=best["epoch"] + 1, report=rep, epochs_run=len(history))
 
 
+def _with_member(cb, member, epoch, logs):
+    cb(epoch, {**logs, "member": member})
+
+
+def _fit_members(first, train_set, val_set, cfg: TrainConfig, out_dir, resume, callbacks, progress, verbose):
+    """Fit ``cfg.members`` copies (member ``m``: seed ``seed + m``, checkpoints in ``member_<m>/``) into one ensemble.
+
+    Returns
+    -------
+    (Ensemble, FitResult)
+        The history holds every member's epochs (with a ``member`` key); the
+        report is the ensemble's on the validation beats.
+    """
+    from ..models.ensemble import Ensemble
+
+    members, history = [], []
+    for m in range(cfg.members):
+        mc = cfg.member(m)
+        model = first if m == 0 else new_model(mc)[0]
+        if verbose:
+            print(f"member {m + 1}/{cfg.members} (seed {mc.seed})")
+        res = fit(model, train_set, val_set, mc, Path(out_dir) / f"member_{m}", resume=resume,
+                  callbacks=tuple(functools.partial(_with_member, cb, m) for cb in callbacks),
+                  progress=progress, verbose=verbose)
+        members.append(model)
+        history += [{"member": m, **h} for h in res.history]
+    ens = Ensemble.from_members(members)
+    if len(val_set):
+        from ..inference.predict import clean_rr
+
+        fill = ens.rr_mean.numpy() if ens.uses_rr else None
+        _, rep = _validate(ens, val_set.x, clean_rr(val_set.rr, fill), val_set.y, "cpu")
+    else:
+        rep = ClassificationReport.from_cm(np.zeros((ens.n_classes, ens.n_classes), np.int64))
+    return ens, FitResult(history=history, best_epoch=res.best_epoch, report=rep, epochs_run=res.epochs_run)
+
+
 def beat_config_for(model_name: str, window=None, median_channels: bool = False):
     """The beat extraction settings a model is trained with by default."""
     from ..datasets.beats import BeatConfig
@@ -422,8 +473,12 @@ def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: b
                     fold=cfg.fold, n_folds=cfg.n_folds)
     if sp.leaks_patients and verbose:
         print(f"warning: split {sp.label()}")
-    result = fit(model, beats.subset(sp.train), beats.subset(sp.val), cfg, out_dir, resume=resume,
-                 callbacks=callbacks, progress=progress, verbose=verbose)
+    train_set, val_set = beats.subset(sp.train), beats.subset(sp.val)
+    if cfg.members == 1:
+        result = fit(model, train_set, val_set, cfg, out_dir, resume=resume, callbacks=callbacks,
+                     progress=progress, verbose=verbose)
+    else:
+        model, result = _fit_members(model, train_set, val_set, cfg, out_dir, resume, callbacks, progress, verbose)
     training = {
         **dataclasses.asdict(cfg),
         "split_label": sp.label(), "leaks_patients": sp.leaks_patients,
