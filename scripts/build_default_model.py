@@ -87,8 +87,12 @@ def main():
              f"Built by `python scripts/build_default_model.py` on {test['date']} ({platform.processor() or platform.machine()}, "
              f"2 CPU cores), from the settings chosen by `python scripts/select_default_model.py` "
              f"(cross-validation on DS1: [default_model_selection.md](default_model_selection.md)).", "",
-             f"`morph_rr` (candidate `{chosen['name']}`: imbalance `{cfg.imbalance}`, median channels "
-             f"{'on' if cfg.median_channels else 'off'}), seed {cfg.seed}, trained on all 22 DS1 records "
+             (f"`{cfg.model}`" if cfg.members == 1 else
+              f"An ensemble of {cfg.members} `{cfg.model}` networks (seeds {cfg.seed} to {cfg.seed + cfg.members - 1}, "
+              "their class probabilities averaged)")
+             + f" (candidate `{chosen['name']}`: imbalance `{cfg.imbalance}`, median channels "
+             f"{'on' if cfg.median_channels else 'off'})" + (f", seed {cfg.seed}" if cfg.members == 1 else "")
+             + ", trained on all 22 DS1 records "
              f"({', '.join(c['training']['train_records'])}) for {epochs} epochs ({cfg.lr_schedule} learning-rate "
              f"schedule from {cfg.lr:g}), the count chosen by the same "
              "cross-validation on DS1; no validation holdout.", "",

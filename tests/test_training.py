@@ -58,6 +58,15 @@ class _Interrupt:
             raise KeyboardInterrupt
 
 
+class _MemberInterrupt:
+    def __init__(self, member):
+        self.member = member
+
+    def __call__(self, epoch, logs):
+        if logs["member"] == self.member:
+            raise KeyboardInterrupt
+
+
 def test_resume_is_bit_for_bit(few_beats, tmp_path):
     train_set, val_set, _ = few_beats
     small = train_set.subset(np.arange(0, len(train_set), 4))
@@ -274,6 +283,16 @@ def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):
     (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(ens))
     p_onnx = OnnxRunner.from_file(tmp_path / "m.onnx", c).predict_proba(beats.x, beats.rr)
     assert np.abs(p_onnx - by_hand).max() <= MAX_ABS_DIFF
+    # interrupted during member 1, resumed: the same ensemble, bit for bit
+    cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", median_channels=True, lr_schedule="cosine",
+               epochs=1, val_fraction=0.0, seed=3, members=2)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, mitdb, tmp_path / "cut", callbacks=(_MemberInterrupt(1),), progress=False, verbose=False)
+    assert not (tmp_path / "cut" / "model.safetensors").exists()
+    train(cfg, mitdb, tmp_path / "cut", resume=True, progress=False, verbose=False)
+    resumed, _ = load_bundle(tmp_path / "cut")
+    for k, v in ens.state_dict().items():
+        assert torch.equal(v, resumed.state_dict()[k]), k
     # an ensemble is made by --members, not named as the model
     with pytest.raises(ArrhythmiaError, match="--members"):
         _cfg(model="ensemble")

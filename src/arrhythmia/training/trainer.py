@@ -393,7 +393,10 @@ def _fit_members(first, train_set, val_set, cfg: TrainConfig, out_dir, resume, c
         model = first if m == 0 else new_model(mc)[0]
         if verbose:
             print(f"member {m + 1}/{cfg.members} (seed {mc.seed})")
-        res = fit(model, train_set, val_set, mc, Path(out_dir) / f"member_{m}", resume=resume,
+        member_dir = Path(out_dir) / f"member_{m}"
+        # resuming: members after the interrupted one have not started yet
+        started = m == 0 or (member_dir / CHECKPOINT).is_file()
+        res = fit(model, train_set, val_set, mc, member_dir, resume=resume and started,
                   callbacks=tuple(functools.partial(_with_member, cb, m) for cb in callbacks),
                   progress=progress, verbose=verbose)
         members.append(model)
