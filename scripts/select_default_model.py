@@ -123,6 +123,19 @@ def main():
                   "| candidate | seed: score (S Se) | mean score | mean S Se |", "|---|---|---:|---:|", *seed_rows,
                   "", "The choice is made on seed 0 alone (as above); this table only shows how far a single seed's "
                   "figures can be trusted: one candidate's score moves by several points from one seed to another."]
+    pairs = [(n[:-3], n) for n in results if n.endswith("-x5") and n[:-3] in results]
+    if pairs:
+        lines += ["", "## One network or five", "",
+                  "Score (S Se) of each candidate's seed-0 network and of its ensemble of 5 (seeds 0 to 4, same "
+                  "folds; member 0 is that seed-0 network):", "",
+                  "| candidate | one network | ensemble of 5 |", "|---|---:|---:|"]
+        for one, five in pairs:
+            a_, b_ = results[one], results[five]
+            lines.append(f"| {one} | {f(a_['score'])} ({f(a_['pooled']['S_se'])}) | "
+                         f"{f(b_['score'])} ({f(b_['pooled']['S_se'])}) |")
+        lines += ["", "Where the ensemble scores lower than its seed-0 member, part of that network's lead over the "
+                  "other candidates is its seed. The choice above is still made by the score alone, over all "
+                  "candidates."]
     lines += ["", "Candidates: `sampler` (every class drawn equally often), "
               "`sqrt-sampler` (each class drawn in proportion to the square root of its size), `+median` (each beat "
               "also fed minus the record's median beat, a morphology relative to the patient's own normal beat), "
@@ -147,7 +160,7 @@ def main():
               "build, see default_model.md). Its DS2 evaluation found fewer S beats than the second build's model; "
               "the `-x5` candidates were added after that, because a single network's figures here depend on its "
               "seed about as much as on the candidate (table above). Ensembles reduce that noise whichever way it "
-              "points; the choice among all candidates is still made by this page's DS1 score alone.", "",
+              f"points; the choice among all candidates is still made by this page's DS1 score alone: `{chosen}`.", "",
               "DS1's S beats come from few patients (209, 201, 118, 207, 220, 223 hold 93 % of its 944 S beats): "
               "the fold that holds out 209 and 223 learns S from 118 (in right bundle branch block), 201 (mostly "
               "aberrated), 207, 220 and 124, so S figures here are a weak guide to S on new patients. On DS2 the chosen candidate found "
