@@ -18,7 +18,7 @@ import torch
 from _common import data_dir, machine, today
 
 from arrhythmia.datasets import DS1, load_beats
-from arrhythmia.models import MODEL_NAMES, build_model
+from arrhythmia.models import ARCHITECTURES, build_model
 from arrhythmia.training.augment import augment
 from arrhythmia.training.trainer import beat_config_for
 
@@ -30,7 +30,7 @@ def main():
     ap.add_argument("--batches", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=256)
-    ap.add_argument("--models", default=",".join(MODEL_NAMES))
+    ap.add_argument("--models", default=",".join(ARCHITECTURES))
     a = ap.parse_args()
     d = data_dir()
     print(f"# {today()} on {machine()}, torch {torch.__version__}, {torch.get_num_threads()} threads")

@@ -2,7 +2,7 @@
 
 import json
 
-from arrhythmia.models import MODEL_NAMES
+from arrhythmia.models import ARCHITECTURES
 from conftest import run_cli
 
 
@@ -12,7 +12,7 @@ def test_benchmark_quick(mitdb, tmp_path):
     assert p.returncode == 0, p.stderr
     res = json.loads((out / "results.json").read_text())
     rows = res["rows"]
-    assert {(r["model"], r["protocol"]) for r in rows} == {(m, p) for m in MODEL_NAMES
+    assert {(r["model"], r["protocol"]) for r in rows} == {(m, p) for m in ARCHITECTURES
                                                            for p in ("intra-patient", "inter-patient")}
     assert all(r["leaks_patients"] == (r["protocol"] == "intra-patient") for r in rows)
     md = (out / "results.md").read_text()

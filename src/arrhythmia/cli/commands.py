@@ -124,10 +124,10 @@ def benchmark(args) -> int:
     models = [m.strip() for m in args.models.split(",")] if args.models else None
     if models:
         from ..errors import check_option
-        from ..models import MODEL_NAMES
+        from ..models import ARCHITECTURES
 
         for m in models:
-            check_option("--models", m, MODEL_NAMES)
+            check_option("--models", m, ARCHITECTURES)
     cmd = "arrhythmia benchmark " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     run_benchmark(resolve_data_dir(args.data_dir), args.out, models=models, quick=args.quick, epochs=args.epochs,
                   seed=args.seed, patience=args.patience, epoch_beats=args.epoch_beats or None, work_dir=args.work,

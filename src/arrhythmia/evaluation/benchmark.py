@@ -56,10 +56,10 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
     from ..datasets import load_beats, make_split, split_records
     from ..datasets.beats import BeatConfig
     from ..inference.predict import predict_proba
-    from ..models import MODEL_NAMES
+    from ..models import ARCHITECTURES
     from ..training.trainer import TrainConfig, train
 
-    models = list(models or MODEL_NAMES)
+    models = list(models or ARCHITECTURES)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     records = QUICK_RECORDS if quick else None

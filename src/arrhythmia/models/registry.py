@@ -21,6 +21,8 @@ _MODULES: dict[str, str] = {
     "ensemble": "ensemble",
 }
 MODEL_NAMES: tuple[str, ...] = tuple(_MODULES)
+ARCHITECTURES: tuple[str, ...] = tuple(n for n in MODEL_NAMES if n != "ensemble")
+"""The models ``train --model`` trains on their own (``ensemble`` combines trained copies of one of them)."""
 DEFAULT_MODEL = "morph_rr"
 
 
