@@ -52,6 +52,14 @@ CANDIDATES = {
     "sampler+median-e5-x5": dict(imbalance="sampler", median_channels=True, epochs=5, members=5),
     "sampler+median-e3-x5": dict(imbalance="sampler", median_channels=True, epochs=3, members=5),
     "sampler+median-e2-x5": dict(imbalance="sampler", median_channels=True, epochs=2, members=5),
+    # RR features robust to ectopic beats nearby and to irregular rhythms (train --rr-features robust): in the
+    # held-out DS1 predictions of sampler+median-e2-x5, 713 of the 1,418 false S beats are beats of record 203
+    # (atrial fibrillation: irregular, so some normal beats look premature) and 512 of record 230
+    "sampler+median-e5-rr": dict(imbalance="sampler", median_channels=True, epochs=5, rr_features="robust"),
+    "sampler+median-e3-rr": dict(imbalance="sampler", median_channels=True, epochs=3, rr_features="robust"),
+    "sampler+median-e2-rr": dict(imbalance="sampler", median_channels=True, epochs=2, rr_features="robust"),
+    "sampler+median-e2-rr-x5": dict(imbalance="sampler", median_channels=True, epochs=2, rr_features="robust",
+                                    members=5),
 }
 # Not compared (2 CPU cores): class weights (behind the sampler in an earlier round), focal loss, SMOTE.
 # A cosine learning-rate schedule: with a constant rate the held-out figures jump from one epoch to the next

@@ -1,5 +1,7 @@
 """Beats on real records: positions, labels, RR features, windows, cache."""
 
+import statistics
+
 import numpy as np
 import pytest
 import wfdb
@@ -73,8 +75,14 @@ def test_rr_features_by_hand(mitdb):
         post = diffs[i] if i < n - 1 else diffs[-1]
         prevs = [(diffs[j - 1] if j > 0 else diffs[0]) for j in range(max(0, i - 9), i + 1)]
         local = sum(prevs) / len(prevs)
-        want = [pre, post, local, mean_rr, pre / local, post / local, pre / mean_rr, post / mean_rr, pre / post]
-        np.testing.assert_allclose(f[i], want, rtol=1e-5, err_msg=f"beat {i}")
+        # the centred window: beats i-10 .. i+10, cut at the record's ends
+        pres = [(diffs[j - 1] if j > 0 else diffs[0]) for j in range(n)]
+        win = pres[max(0, i - 10): i + 11]
+        steps = [abs(pres[j] - pres[j - 1]) if j > 0 else 0.0 for j in range(max(0, i - 10), min(n, i + 11))]
+        med = statistics.median(win)
+        want = [pre, post, local, mean_rr, pre / local, post / local, pre / mean_rr, post / mean_rr, pre / post,
+                pre / med, statistics.median(steps) / med]
+        np.testing.assert_allclose(f[i], want, rtol=1e-5, atol=1e-7, err_msg=f"beat {i}")
     assert f.shape == (n, len(RR_FEATURES))
     assert np.isnan(rr_features([5], 360.0)).all()
 
@@ -131,3 +139,18 @@ def test_median_channels_are_the_beat_minus_the_record_median(mitdb):
     # 119 is mostly N with many V beats: the median beat is a normal beat, so V beats depart from it more
     dev = np.abs(b.x[:, 2]).mean(axis=1)
     assert np.median(dev[b.y == 2]) > 2 * np.median(dev[b.y == 0])
+
+
+def test_robust_rr_features_separate_isolated_ectopy_from_an_irregular_rhythm():
+    """An isolated premature beat in a regular rhythm: premature against the running median, rhythm regular.
+    Every beat of an irregular rhythm (alternating 0.6 / 0.9 s): irregular, and not premature against its median."""
+    regular = np.cumsum([0.8] * 30 + [0.5, 1.1] + [0.8] * 30) * 360
+    f = rr_features(regular.astype(int), 360.0)
+    i = 30  # pre_rr 0.5 s (then 1.1 s: a compensatory pause)
+    assert f[i, RR_FEATURES.index("pre_median")] == pytest.approx(0.5 / 0.8, rel=1e-3)
+    assert f[i, RR_FEATURES.index("irregularity")] == pytest.approx(0.0, abs=1e-3)
+    irregular = np.cumsum([0.6, 0.9] * 30) * 360
+    g = rr_features(irregular.astype(int), 360.0)
+    # every step is 0.3 s; the median interval of the 21 beats is 0.6 or 0.9 s, whichever holds 11 of them
+    assert g[30, RR_FEATURES.index("irregularity")] in (pytest.approx(0.3 / 0.9, rel=1e-3),
+                                                       pytest.approx(0.3 / 0.6, rel=1e-3))

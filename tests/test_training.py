@@ -248,6 +248,32 @@ def test_train_cli_shipped_recipe_options(mitdb, tmp_path):
     assert_one_line_error(run_cli("train", "--lr-schedule", "step", "--out", tmp_path / "x", "--data-dir", mitdb),
                           "lr_schedule")
     assert not (tmp_path / "x").exists()
+    assert_one_line_error(run_cli("train", "--rr-features", "all", "--out", tmp_path / "x", "--data-dir", mitdb),
+                          "Invalid value for 'rr_features'", "got 'all'")
+    assert not (tmp_path / "x").exists()
+
+
+def test_robust_rr_features_bundle(mitdb, tmp_path):
+    """--rr-features robust: the model reads 11 RR columns, the bundle says which, ONNX agrees; a 9-column model
+    fed the same 11-column features reads the first 9."""
+    from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
+    from arrhythmia.features import RR_FEATURES
+    from arrhythmia.inference.predict import predict_proba
+    from arrhythmia.inference.runners import OnnxRunner
+
+    cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", epochs=1, val_fraction=0.0, rr_features="robust")
+    train(cfg, mitdb, tmp_path / "m", progress=False, verbose=False)
+    model, c = load_bundle(tmp_path / "m")
+    assert c["rr_features"] == list(RR_FEATURES) and len(RR_FEATURES) == 11
+    assert model.n_rr == 11 and c["model"]["n_rr"] == 11 and len(c["normalization"]["rr_mean"]) == 11
+    beats = load_beats(("100",), mitdb, beat_config_for("morph_rr"))
+    assert beats.rr.shape[1] == 11
+    p = predict_proba(model, beats.x, beats.rr)
+    (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(model))
+    assert np.abs(OnnxRunner.from_file(tmp_path / "m.onnx", c).predict_proba(beats.x, beats.rr) - p).max() <= MAX_ABS_DIFF
+    base = _model()
+    np.testing.assert_array_equal(predict_proba(base, beats.x, beats.rr), predict_proba(base, beats.x, beats.rr[:, :9]))
+    assert base.n_rr == 9
 
 
 def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):

@@ -126,7 +126,7 @@ def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict
         "model": model.config(),
         "classes": list(AAMI_CLASSES),
         "beats": beats,
-        "rr_features": list(RR_FEATURES) if model.uses_rr else [],
+        "rr_features": list(RR_FEATURES[: model.n_rr]),
         "normalization": {"rr_mean": model.rr_mean.tolist(), "rr_std": model.rr_std.tolist()},
         "training": training,
         "validation": validation,
@@ -142,8 +142,10 @@ def build_from_config(cfg: dict):
     from .models import build_model
 
     m = cfg["model"]
+    # bundles written before the RR feature count was a setting read the first 9 columns
     return build_model(m["name"], n_samples=m["n_samples"], n_leads=m["n_leads"], n_classes=m["n_classes"],
-                       fs=m["fs"], **m.get("params", {}))
+                       fs=m["fs"], n_rr=m.get("n_rr") or len(cfg.get("rr_features") or ()) or None,
+                       **m.get("params", {}))
 
 
 def load_bundle(path):

@@ -26,7 +26,7 @@ from ..preprocessing.pipeline import Preprocessing
 from ..preprocessing.windows import WindowSpec, cut_windows, get_window
 from .location import beat_cache_dir
 
-EXTRACT_VERSION = 1  # bump when extraction changes what it produces
+EXTRACT_VERSION = 2  # bump when extraction changes what it produces
 NORMALIZATIONS = ("record", "beat", "none")
 
 
@@ -178,7 +178,7 @@ def segment(recording: Recording, samples, config: BeatConfig) -> tuple[np.ndarr
     x : ndarray of float32, shape (n_kept, config.n_channels, window)
     kept : ndarray of bool, shape (n,)
         False for beats whose window crosses an edge of the record.
-    rr : ndarray of float32, shape (n_kept, 9)
+    rr : ndarray of float32, shape (n_kept, 11)
         RR features, computed over *all* beats (kept or not).
     """
     samples = np.asarray(samples, dtype=np.int64)

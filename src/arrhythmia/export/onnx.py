@@ -1,7 +1,7 @@
 """``arrhythmia export BUNDLE``: write ``model.onnx`` and check it against PyTorch.
 
 The graph takes ``beats`` (batch, leads, samples) float32 and, for models that
-use them, ``rr`` (batch, 9) float32 raw RR features; it returns
+use them, ``rr`` (batch, n_rr) float32 raw RR features (the bundle's ``rr_features``); it returns
 ``probabilities`` (batch, 5) after softmax. The batch axis is dynamic. The
 RR standardisation learned on the training records is inside the graph.
 The bundle's ``config.json`` is embedded as metadata (key
@@ -58,7 +58,7 @@ def _to_onnx_bytes(model) -> bytes:
 
     w = _wrapper(model)
     x = torch.zeros(2, model.n_leads, model.n_samples)
-    rr = torch.ones(2, 9)
+    rr = torch.ones(2, model.n_rr or 9)  # a model without RR features ignores the input
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -7,10 +7,30 @@ import numpy as np
 RR_FEATURES: tuple[str, ...] = (
     "pre_rr", "post_rr", "local_rr", "record_rr",
     "pre_local", "post_local", "pre_record", "post_record", "pre_post",
+    "pre_median", "irregularity",
 )
 """Column names of :func:`rr_features`."""
 
+RR_SETS: dict[str, int] = {"base": 9, "robust": 11}
+"""Named feature sets: the first ``n`` columns of :data:`RR_FEATURES`. A model
+stores how many it reads (``n_rr``), so bundles trained before a column was
+added keep working."""
+
 LOCAL_BEATS = 10
+CENTRED_BEATS = 10  # the running medians span this many beats either side
+
+
+def select_rr(rr, n_rr: int):
+    """The first ``n_rr`` columns of RR features (what a model with ``n_rr`` inputs reads)."""
+    return None if rr is None else rr[:, :n_rr]
+
+
+def _centred_median(v: np.ndarray, half: int) -> np.ndarray:
+    """Median of ``v[i - half : i + half + 1]`` for every ``i`` (the window is cut at the ends)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    padded = np.concatenate([np.full(half, np.nan), v, np.full(half, np.nan)])
+    return np.nanmedian(sliding_window_view(padded, 2 * half + 1), axis=1)
 
 
 def rr_features(samples, fs: float) -> np.ndarray:
@@ -25,7 +45,7 @@ def rr_features(samples, fs: float) -> np.ndarray:
 
     Returns
     -------
-    ndarray of float32, shape (n_beats, 9)
+    ndarray of float32, shape (n_beats, 11)
         Columns (:data:`RR_FEATURES`), intervals in seconds:
 
         - ``pre_rr``: interval from the previous beat (the first beat uses its
@@ -38,6 +58,16 @@ def rr_features(samples, fs: float) -> np.ndarray:
         - ``pre_record``, ``post_record``: over ``record_rr`` (the patient's own rhythm);
         - ``pre_post``: ``pre_rr / post_rr`` (prematurity followed by a
           compensatory pause gives a small value).
+        - ``pre_median``: ``pre_rr`` over the median ``pre_rr`` of the 21 beats
+          centred on this one: prematurity against the surrounding rhythm,
+          which a few ectopic beats around it do not shift (a mean does);
+        - ``irregularity``: median of ``|pre_rr - previous pre_rr|`` over the
+          same 21 beats, over their median ``pre_rr``: small in a regular
+          rhythm with isolated ectopic beats, large in atrial fibrillation,
+          whose normal beats are irregular without being premature.
+
+        The last two need the beats after this one, which a whole recording
+        has. A model reads the first 9 columns or all 11 (:data:`RR_SETS`).
 
         A record with fewer than two beats has no interval: every column is NaN.
     """
@@ -58,4 +88,7 @@ def rr_features(samples, fs: float) -> np.ndarray:
     out[:, 4], out[:, 5] = pre / local, post / local
     out[:, 6], out[:, 7] = pre / record, post / record
     out[:, 8] = pre / post
+    med = _centred_median(pre, CENTRED_BEATS)
+    out[:, 9] = pre / med
+    out[:, 10] = _centred_median(np.abs(np.diff(pre, prepend=pre[0])), CENTRED_BEATS) / med
     return out.astype(np.float32)

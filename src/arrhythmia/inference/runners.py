@@ -1,7 +1,8 @@
 """Run a bundle's model on beats: with onnxruntime (no torch needed) or torch.
 
-Both runners take raw beats (n, leads, samples) and raw RR features (n, 9)
-and return probabilities (n, 5), in batches.
+Both runners take raw beats (n, leads, samples) and raw RR features (n, k),
+of which the model reads the first ``len(config["rr_features"])``, and
+return probabilities (n, 5), in batches.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArrhythmiaError, check_option, file_error
-from ..features.rr import RR_FEATURES
+from ..features.rr import RR_SETS
 
 BACKENDS = ("auto", "onnx", "torch")
 
@@ -20,7 +21,7 @@ BACKENDS = ("auto", "onnx", "torch")
 def _fill_rr(rr, config):
     if rr is None:
         return None
-    rr = np.asarray(rr, dtype=np.float32)
+    rr = np.asarray(rr, dtype=np.float32)[:, : len(config.get("rr_features") or ()) or RR_SETS["base"]]
     if np.isnan(rr).any():
         fill = np.asarray(config.get("normalization", {}).get("rr_mean", [0.0] * rr.shape[1]), np.float32)
         rr = np.where(np.isnan(rr), fill[None, : rr.shape[1]], rr)
@@ -62,7 +63,7 @@ class OnnxRunner:
             feed = {"beats": np.ascontiguousarray(x[i:i + batch_size], dtype=np.float32)}
             if "rr" in self.inputs:
                 # a model without RR features may still list the input (dynamo exporter): feed zeros
-                rb = rr[i:i + batch_size] if rr is not None else np.zeros((len(feed["beats"]), len(RR_FEATURES)),
+                rb = rr[i:i + batch_size] if rr is not None else np.zeros((len(feed["beats"]), RR_SETS["base"]),
                                                                           np.float32)
                 feed["rr"] = np.ascontiguousarray(rb, dtype=np.float32)
             out.append(self.session.run(["probabilities"], feed)[0])

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..errors import ArrhythmiaError
-from ..features.rr import RR_FEATURES
+from ..features.rr import RR_SETS
 from ..labels import AAMI_CLASSES
 from ..preprocessing.windows import get_window
 
@@ -36,6 +36,10 @@ class BeatModel(nn.Module):
         Output classes (5: N, S, V, F, Q).
     fs : float, optional
         Sampling rate the model expects; defaults to the preset's.
+    n_rr : int, optional
+        RR features read (the first ``n_rr`` columns of
+        :data:`arrhythmia.features.RR_FEATURES`; default 9, the ``base`` set).
+        Ignored by models that use none.
     **params
         Architecture hyper-parameters (see each subclass).
     """
@@ -48,14 +52,14 @@ class BeatModel(nn.Module):
     uses_rr: ClassVar[bool] = False
 
     def __init__(self, n_samples: int | None = None, n_leads: int | None = None, n_classes: int = len(AAMI_CLASSES),
-                 fs: float | None = None, **params):
+                 fs: float | None = None, n_rr: int | None = None, **params):
         super().__init__()
         win = get_window(self.default_window)
         self.n_samples = int(n_samples or win.length)
         self.n_leads = int(n_leads or len(self.default_leads))
         self.n_classes = int(n_classes)
         self.fs = float(fs or win.fs)
-        self.n_rr = len(RR_FEATURES) if self.uses_rr else 0
+        self.n_rr = int(n_rr or RR_SETS["base"]) if self.uses_rr else 0
         self.params = dict(params)
         # Standardisation of the RR features, learned on the training records
         # (set by the trainer; identity until then). Buffers travel with the weights.
@@ -74,7 +78,7 @@ class BeatModel(nn.Module):
         Parameters
         ----------
         x : Tensor, shape (batch, n_leads, n_samples)
-        rr : Tensor, shape (batch, 9), optional
+        rr : Tensor, shape (batch, n_rr), optional
             RR features (raw, in seconds and ratios); required when ``uses_rr``.
         """
         self.check_input(x, rr)
@@ -118,6 +122,7 @@ class BeatModel(nn.Module):
             "n_classes": self.n_classes,
             "fs": self.fs,
             "uses_rr": self.uses_rr,
+            "n_rr": self.n_rr,
             "params": dict(self.params),
         }
 

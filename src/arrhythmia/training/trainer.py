@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import ArrhythmiaError, check_option
 from ..evaluation.metrics import ClassificationReport, confusion_matrix
+from ..features.rr import RR_SETS
 from .imbalance import IMBALANCE
 
 CHECKPOINT = "checkpoint.pt"
@@ -112,10 +113,12 @@ class TrainConfig:
     median_channels: bool = False
     lr_schedule: str = "constant"
     members: int = 1
+    rr_features: str = "base"
 
     def __post_init__(self):
         check_option("imbalance", self.imbalance, IMBALANCE)
         check_option("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_option("rr_features", self.rr_features, tuple(RR_SETS))
         check_option("device", self.device, ("auto", "cpu", "cuda"))
         for name in ("epochs", "batch_size", "patience", "members"):
             v = getattr(self, name)
@@ -143,6 +146,8 @@ class TrainConfig:
             d.pop(k)  # with a cosine schedule the epoch count shapes every step's learning rate
         if d["members"] == 1:
             d.pop("members")  # a single model's fingerprint is what it was before ensembles existed
+        if d["rr_features"] == "base":
+            d.pop("rr_features")  # likewise before the feature set was a setting
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -222,6 +227,7 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
     from torch import nn
     from tqdm.auto import tqdm
 
+    from ..features.rr import select_rr
     from ..inference.predict import clean_rr, resolve_device
     from . import augment as aug
     from .imbalance import balanced_order, smote
@@ -236,11 +242,13 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
         raise ArrhythmiaError("the training set holds no beats")
     has_val = len(val) > 0
     # RR standardisation learned on the training beats only
+    rr_train = select_rr(train.rr, model.n_rr or train.rr.shape[1])
     if model.uses_rr:
-        model.set_rr_normalization(np.nanmean(train.rr, axis=0), np.nanstd(train.rr, axis=0))
+        model.set_rr_normalization(np.nanmean(rr_train, axis=0), np.nanstd(rr_train, axis=0))
     fill = model.rr_mean.numpy() if model.uses_rr else None
-    x_tr, rr_tr, y_tr = train.x, clean_rr(train.rr, fill), train.y
-    x_va, rr_va, y_va = (val.x, clean_rr(val.rr, fill), val.y) if has_val else (None, None, None)
+    x_tr, rr_tr, y_tr = train.x, clean_rr(rr_train, fill), train.y
+    x_va, rr_va, y_va = ((val.x, clean_rr(select_rr(val.rr, model.n_rr or val.rr.shape[1]), fill), val.y)
+                         if has_val else (None, None, None))
     if cfg.imbalance == "smote":
         x_tr, rr_tr, y_tr = smote(x_tr, rr_tr, y_tr, cfg.seed)
 
@@ -403,10 +411,7 @@ def _fit_members(first, train_set, val_set, cfg: TrainConfig, out_dir, resume, c
         history += [{"member": m, **h} for h in res.history]
     ens = Ensemble.from_members(members)
     if len(val_set):
-        from ..inference.predict import clean_rr
-
-        fill = ens.rr_mean.numpy() if ens.uses_rr else None
-        _, rep = _validate(ens, val_set.x, clean_rr(val_set.rr, fill), val_set.y, "cpu")
+        _, rep = _validate(ens, val_set.x, val_set.rr, val_set.y, "cpu")  # predict_proba selects and fills
     else:
         rep = ClassificationReport.from_cm(np.zeros((ens.n_classes, ens.n_classes), np.int64))
     return ens, FitResult(history=history, best_epoch=res.best_epoch, report=rep, epochs_run=res.epochs_run)
@@ -439,7 +444,8 @@ def new_model(cfg: TrainConfig):
     beat_cfg = beat_config_for(cfg.model, median_channels=cfg.median_channels)
     torch.manual_seed(cfg.seed)
     win = beat_cfg.window
-    model = build_model(cfg.model, n_samples=win.length, n_leads=beat_cfg.n_channels, fs=win.fs, **cfg.model_params)
+    model = build_model(cfg.model, n_samples=win.length, n_leads=beat_cfg.n_channels, fs=win.fs,
+                        n_rr=RR_SETS[cfg.rr_features], **cfg.model_params)
     return model, beat_cfg
 
 
