@@ -128,11 +128,11 @@ def main():
               "(S Se 17.4 %, S +P 11.1 %, V Se 71.4 %, V +P 50.6 % after 7 constant-rate epochs), and it was not "
               "brought back: choosing between the two by their DS2 figures would be choosing on the test set. "
               "Where DS1 cross-validation and DS2 disagree is S: DS1's S beats come from few patients (see "
-              "default_model_selection.md), so a better guide for S is the next step. Ensembles of 5 seeds were "
-              "cross-validated next, on DS1 only: they did not change the choice, so no model was built from them "
-              "and DS2 was not looked at again. RR features robust to runs of ectopic beats and to irregular "
-              "rhythms, and a selection score that is not one seed's, come next, with one more, declared, look "
-              "at DS2.",
+              "default_model_selection.md), so a better guide for S is the next step. Ensembles of 5 seeds and "
+              "RR features robust to nearby ectopic beats and to irregular rhythms were cross-validated next, on "
+              "DS1 only: they did not change the choice, so no model was built from them and DS2 was not looked "
+              "at again. A selection score that is not one seed's comes next, with one more, declared, look at "
+              "DS2.",
               ""]
     Path("docs/default_model.md").write_text("\n".join(lines))
     print("\n".join(lines))

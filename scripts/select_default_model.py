@@ -149,7 +149,9 @@ def main():
               "also fed minus the record's median beat, a morphology relative to the patient's own normal beat), "
               "`-eN` (an N-epoch budget), `-w8-d0.5` (first convolution 8 channels wide instead of 16, dropout 0.5 "
               "instead of 0.3), `-x5` (an ensemble: 5 networks with seeds 0 to 4, trained on the same folds, their "
-              "class probabilities averaged; `train --members 5`).", "",
+              "class probabilities averaged; `train --members 5`), `-rr` (`train --rr-features robust`: two more RR "
+              "features, the interval before the beat over the median interval of the 21 beats around it, and the "
+              "rhythm's irregularity over those beats).", "",
               "Per-epoch figures: `runs/select-refit/<candidate>/cv_epochs.md` after a run.", "",
               "## Earlier rounds", "",
               "1. Commit ea125b7 cross-validated candidates with early stopping on validation records drawn from "
@@ -164,11 +166,13 @@ def main():
               "max_epochs=15)`): pooled S Se moved between 17.4 % and 51.1 % from one epoch to the next (class "
               "weights: 18.1 % to 49.3 %), so no epoch count chosen on it is a stable recipe. Hence the cosine "
               "schedule above.",
-              "3. The same protocol without the `-x5` candidates chose `sampler+median-e2` (shipped by the third "
-              "build, see default_model.md). Its DS2 evaluation found fewer S beats than the second build's model; "
-              "the `-x5` candidates were added after that, because a single network's figures here depend on its "
-              "seed about as much as on the candidate (table above). Ensembles reduce that noise whichever way it "
-              f"points; the choice among all candidates is still made by this page's DS1 score alone: `{chosen}`.", "",
+              "3. The same protocol without the `-x5` and `-rr` candidates chose `sampler+median-e2` (shipped by the "
+              "third build, see default_model.md). Its DS2 evaluation found fewer S beats than the second build's "
+              "model; the `-x5` candidates were added after that, because a single network's figures here depend "
+              "on its seed about as much as on the candidate (table above), and the `-rr` candidates because most "
+              "false S beats in these held-out DS1 predictions are beats of record 203 (atrial fibrillation) and "
+              "230. Ensembles reduce the seed's noise whichever way it points; the choice among all candidates is "
+              f"still made by this page's DS1 score alone: `{chosen}`.", "",
               "DS1's S beats come from few patients (209, 201, 118, 207, 220, 223 hold 93 % of its 944 S beats): "
               "the fold that holds out 209 and 223 learns S from 118 (in right bundle branch block), 201 (mostly "
               "aberrated), 207, 220 and 124, so S figures here are a weak guide to S on new patients. On DS2 the chosen candidate found "
