@@ -55,6 +55,7 @@ CANDIDATES = {
     # RR features robust to ectopic beats nearby and to irregular rhythms (train --rr-features robust): in the
     # held-out DS1 predictions of sampler+median-e2-x5, 713 of the 1,418 false S beats are beats of record 203
     # (atrial fibrillation: irregular, so some normal beats look premature) and 512 of record 230
+    # (scripts/cv_per_record.py)
     "sampler+median-e5-rr": dict(imbalance="sampler", median_channels=True, epochs=5, rr_features="robust"),
     "sampler+median-e3-rr": dict(imbalance="sampler", median_channels=True, epochs=3, rr_features="robust"),
     "sampler+median-e2-rr": dict(imbalance="sampler", median_channels=True, epochs=2, rr_features="robust"),
@@ -171,8 +172,11 @@ def main():
               "model; the `-x5` candidates were added after that, because a single network's figures here depend "
               "on its seed about as much as on the candidate (table above), and the `-rr` candidates because most "
               "false S beats in these held-out DS1 predictions are beats of record 203 (atrial fibrillation) and "
-              "230. Ensembles reduce the seed's noise whichever way it points; the choice among all candidates is "
-              f"still made by this page's DS1 score alone: `{chosen}`.", "",
+              "230 (`python scripts/cv_per_record.py sampler+median-e2-x5`: 713 and 512 of 1,418). The robust RR "
+              "features did not remove those (`cv_per_record.py sampler+median-e2-rr-x5`: 730 and 751 of 1,866); "
+              "their gain came from more S beats found in 118 and 209 and fewer false V beats. Ensembles reduce "
+              "the seed's noise whichever way it points; the choice among all candidates is still made by this "
+              f"page's DS1 score alone: `{chosen}`.", "",
               "DS1's S beats come from few patients (209, 201, 118, 207, 220, 223 hold 93 % of its 944 S beats): "
               "the fold that holds out 209 and 223 learns S from 118 (in right bundle branch block), 201 (mostly "
               "aberrated), 207, 220 and 124, so S figures here are a weak guide to S on new patients. On DS2 the chosen candidate found "
