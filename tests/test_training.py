@@ -291,6 +291,12 @@ def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):
     assert c["model"]["name"] == "ensemble" and c["model"]["params"]["n_members"] == 2
     assert c["training"]["members"] == 2 and c["training"]["model"] == "morph_rr"
     assert (tmp_path / "ens" / "member_1" / "checkpoint.pt").is_file()
+    from arrhythmia.bundle import read_history
+    from arrhythmia.evaluation.plots import plot_history
+
+    hist = read_history(tmp_path / "ens")
+    assert [(h["member"], h["epoch"]) for h in hist] == [(0, 1), (1, 1)]
+    assert plot_history(hist, tmp_path / "curves.png").stat().st_size > 0  # one set of lines per member
     singles = []
     for seed in (3, 4):
         cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", median_channels=True, lr_schedule="cosine",

@@ -51,25 +51,29 @@ def plot_confusion(cm, path, title: str = "") -> Path:
 
 
 def plot_history(history: list, path) -> Path:
-    """Training curves: losses, then validation macro-F1 and S/V F1 per epoch."""
+    """Training curves: losses, then validation macro-F1 and S/V F1 per epoch (one set of lines per ensemble member)."""
     plt = _plt()
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
-    ep = [h["epoch"] for h in history]
+    members = sorted({h.get("member") for h in history}, key=lambda m: -1 if m is None else m)
+    for m in members:
+        part = [h for h in history if h.get("member") == m]
+        ep = [h["epoch"] for h in part]
+        tag = "" if m is None else f" (member {m})"
 
-    def col(k):
-        return [np.nan if h.get(k) is None else h[k] for h in history]
+        def col(k):
+            return [np.nan if h.get(k) is None else h[k] for h in part]
 
-    a.plot(ep, col("train_loss"), "o-", label="training loss")
-    a.plot(ep, col("val_loss"), "o-", label="validation loss")
+        a.plot(ep, col("train_loss"), "o-", label="training loss" + tag)
+        a.plot(ep, col("val_loss"), "o-", label="validation loss" + tag)
+        for k, lab in (("val_macro_f1", "macro-F1 (N,S,V,F)"), ("val_S_f1", "S F1"), ("val_V_f1", "V F1")):
+            b.plot(ep, col(k), "o-", label=lab + tag)
     a.set_xlabel("epoch")
-    a.legend()
+    a.legend(fontsize="small")
     a.set_title("loss")
-    for k, lab in (("val_macro_f1", "macro-F1 (N,S,V,F)"), ("val_S_f1", "S F1"), ("val_V_f1", "V F1")):
-        b.plot(ep, col(k), "o-", label=lab)
     b.set_ylim(0, 1)
     b.set_xlabel("epoch")
     b.set_title("validation (held-out training records)")
-    b.legend()
+    b.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

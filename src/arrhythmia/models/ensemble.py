@@ -2,7 +2,8 @@
 
 On patients it has never seen, one network's S and V figures move by several
 points with nothing but its seed (other initial weights, another batch
-order); the mean of a few such networks' probabilities moves much less.
+order); the mean of a few such networks' probabilities depends less on any
+one seed.
 ``arrhythmia train --members N`` trains the members one after the other, each
 on the same training records with seed ``seed + m``, and stores them as one
 bundle of this model: :meth:`Ensemble.from_members`. It is one graph, so
