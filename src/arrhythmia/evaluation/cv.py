@@ -190,7 +190,8 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
     from ..bundle import write_json
     from ..datasets import load_beats, make_split
     from ..datasets.records import DS1
-    from ..training.trainer import new_model
+    from ..models import DEFAULT_MODEL
+    from ..training.trainer import beat_config_for
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -209,7 +210,8 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
         def split(tc=tc, fold=fold):
             nonlocal beats
             if beats is None:
-                beats = load_beats(DS1, data_dir, new_model(tc.member(0))[1])
+                beats = load_beats(DS1, data_dir, beat_config_for(tc.model or DEFAULT_MODEL,
+                                                                   median_channels=tc.median_channels))
             return beats, make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=0.0, n_folds=k, fold=fold)
 
         # an ensemble keeps each member's held-out probabilities, so an interrupted run resumes member by member
