@@ -42,6 +42,7 @@ def balanced_order(y: np.ndarray, rng: np.random.Generator, power: float = 1.0) 
     boosted without seeing their few beats thousands of times each.
     """
     counts = np.bincount(y)
+    # 1 / count for power 1 exactly as before sqrt-sampler existed, so earlier sampler runs reproduce bit for bit
     p = (1.0 / counts[y]) if power == 1.0 else counts[y].astype(np.float64) ** -float(power)
     p /= p.sum()
     return rng.choice(len(y), size=len(y), replace=True, p=p)
