@@ -253,27 +253,47 @@ def test_train_cli_shipped_recipe_options(mitdb, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_robust_rr_features_bundle(mitdb, tmp_path):
-    """--rr-features robust: the model reads 11 RR columns, the bundle says which, ONNX agrees; a 9-column model
-    fed the same 11-column features reads the first 9."""
+@pytest.mark.parametrize("rr_set, columns", [("robust", slice(0, 11)), ("relative", slice(4, 11))])
+def test_rr_feature_set_bundle(mitdb, tmp_path, rr_set, columns):
+    """--rr-features robust / relative: the model reads those columns by name, the bundle says which, ONNX agrees;
+    a 9-column model fed the same 11-column features reads the first 9."""
     from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
-    from arrhythmia.features import RR_FEATURES
+    from arrhythmia.features import RR_FEATURES, RR_SETS
     from arrhythmia.inference.predict import predict_proba
     from arrhythmia.inference.runners import OnnxRunner
 
-    cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", epochs=1, val_fraction=0.0, rr_features="robust")
+    cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", epochs=1, val_fraction=0.0, rr_features=rr_set)
     train(cfg, mitdb, tmp_path / "m", progress=False, verbose=False)
     model, c = load_bundle(tmp_path / "m")
-    assert c["rr_features"] == list(RR_FEATURES) and len(RR_FEATURES) == 11
-    assert model.n_rr == 11 and c["model"]["n_rr"] == 11 and len(c["normalization"]["rr_mean"]) == 11
+    want = list(RR_FEATURES[columns])
+    assert list(RR_SETS[rr_set]) == want and len(RR_FEATURES) == 11
+    assert c["rr_features"] == want and c["model"]["rr_features"] == want and list(model.rr_features) == want
+    assert model.n_rr == len(want) and len(c["normalization"]["rr_mean"]) == len(want)
+    if rr_set == "relative":
+        assert not {"pre_rr", "post_rr", "local_rr", "record_rr"} & set(want)  # no interval in seconds
     beats = load_beats(("100",), mitdb, beat_config_for("morph_rr"))
     assert beats.rr.shape[1] == 11
     p = predict_proba(model, beats.x, beats.rr)
+    np.testing.assert_array_equal(p, predict_proba(model, beats.x, beats.rr[:, columns]))  # already selected
     (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(model))
-    assert np.abs(OnnxRunner.from_file(tmp_path / "m.onnx", c).predict_proba(beats.x, beats.rr) - p).max() <= MAX_ABS_DIFF
+    onnx = OnnxRunner.from_file(tmp_path / "m.onnx", c)
+    assert np.abs(onnx.predict_proba(beats.x, beats.rr) - p).max() <= MAX_ABS_DIFF
     base = _model()
     np.testing.assert_array_equal(predict_proba(base, beats.x, beats.rr), predict_proba(base, beats.x, beats.rr[:, :9]))
-    assert base.n_rr == 9
+    assert base.n_rr == 9 and base.rr_features == RR_SETS["base"]
+
+
+def test_select_rr_checks_names_and_columns():
+    from arrhythmia.errors import ArrhythmiaError
+    from arrhythmia.features import RR_FEATURES, select_rr
+
+    rr = np.arange(22, dtype=np.float32).reshape(2, 11)
+    np.testing.assert_array_equal(select_rr(rr, ("pre_post", "pre_rr")), rr[:, [8, 0]])
+    assert select_rr(None, RR_FEATURES) is None
+    with pytest.raises(ArrhythmiaError, match=r"Invalid value for 'rr_features'.*got \['qt'\]"):
+        select_rr(rr, ("pre_rr", "qt"))
+    with pytest.raises(ArrhythmiaError, match="Invalid value for 'rr': allowed 11 or 2 columns; got 5"):
+        select_rr(rr[:, :5], ("pre_rr", "post_rr"))
 
 
 def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):

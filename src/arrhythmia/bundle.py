@@ -110,7 +110,6 @@ def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict
     from safetensors.torch import save_file
 
     from . import __version__
-    from .features.rr import RR_FEATURES
     from .labels import AAMI_CLASSES
 
     out = Path(out_dir)
@@ -126,7 +125,7 @@ def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict
         "model": model.config(),
         "classes": list(AAMI_CLASSES),
         "beats": beats,
-        "rr_features": list(RR_FEATURES[: model.n_rr]),
+        "rr_features": list(model.rr_features),
         "normalization": {"rr_mean": model.rr_mean.tolist(), "rr_std": model.rr_std.tolist()},
         "training": training,
         "validation": validation,
@@ -142,10 +141,11 @@ def build_from_config(cfg: dict):
     from .models import build_model
 
     m = cfg["model"]
-    # bundles written before the RR feature count was a setting read the first 9 columns
+    # the RR columns read by name; bundles written before the feature set was a setting list them at the top
+    # level only (and the oldest ones read the first 9 columns)
     return build_model(m["name"], n_samples=m["n_samples"], n_leads=m["n_leads"], n_classes=m["n_classes"],
-                       fs=m["fs"], n_rr=m.get("n_rr") or len(cfg.get("rr_features") or ()) or None,
-                       **m.get("params", {}))
+                       fs=m["fs"], rr_features=m.get("rr_features") or cfg.get("rr_features") or None,
+                       n_rr=m.get("n_rr") or None, **m.get("params", {}))
 
 
 def load_bundle(path):

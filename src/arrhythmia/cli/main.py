@@ -73,8 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--median-channels", action="store_true",
                    help="also feed each beat minus the record's median beat (patient-relative morphology)")
     p.add_argument("--rr-features", default="base",
-                   help="base (default: 9 RR intervals and ratios) or robust (adds prematurity over a centred "
-                        "running median and rhythm irregularity)")
+                   help="base (default: 9 RR intervals and ratios), robust (adds prematurity over a centred "
+                        "running median and rhythm irregularity) or relative (robust's 7 ratios, no interval in "
+                        "seconds)")
     p.add_argument("--members", type=int, default=1,
                    help="train N copies (seeds SEED..SEED+N-1) and keep the mean of their probabilities (default 1)")
     p.add_argument("--no-augment", action="store_true", help="disable augmentation")

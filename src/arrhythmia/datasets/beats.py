@@ -109,7 +109,7 @@ class BeatSet:
         Record name.
     sample : ndarray of int64, shape (n_beats,)
         R-peak sample index at the record's own rate.
-    rr : ndarray of float32, shape (n_beats, 9)
+    rr : ndarray of float32, shape (n_beats, 11)
         RR features (see :func:`arrhythmia.features.rr_features`).
     dropped : dict of str -> ndarray of int64 (5,)
         Per record, beats per class dropped because the window crossed an edge.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArrhythmiaError
+
 RR_FEATURES: tuple[str, ...] = (
     "pre_rr", "post_rr", "local_rr", "record_rr",
     "pre_local", "post_local", "pre_record", "post_record", "pre_post",
@@ -11,18 +13,57 @@ RR_FEATURES: tuple[str, ...] = (
 )
 """Column names of :func:`rr_features`."""
 
-RR_SETS: dict[str, int] = {"base": 9, "robust": 11}
-"""Named feature sets: the first ``n`` columns of :data:`RR_FEATURES`. A model
-stores how many it reads (``n_rr``), so bundles trained before a column was
-added keep working."""
+RR_SETS: dict[str, tuple[str, ...]] = {
+    "base": RR_FEATURES[:9],
+    "robust": RR_FEATURES,
+    # ratios only: the same beat looks the same at 50 and at 120 beats per minute
+    "relative": ("pre_local", "post_local", "pre_record", "post_record", "pre_post", "pre_median", "irregularity"),
+}
+"""Named feature sets (``train --rr-features``): the columns a model reads. A
+model stores their names (``rr_features``), so bundles trained before a set
+or a column was added keep working. ``relative`` leaves out the four
+intervals in seconds (``pre_rr``, ``post_rr``, ``local_rr``, ``record_rr``):
+with them a network can learn the training patients' heart rates instead of
+prematurity relative to the patient's own rhythm."""
 
 LOCAL_BEATS = 10
 CENTRED_BEATS = 10  # the running medians span this many beats either side
 
 
-def select_rr(rr, n_rr: int):
-    """The first ``n_rr`` columns of RR features (what a model with ``n_rr`` inputs reads)."""
-    return None if rr is None else rr[:, :n_rr]
+def select_rr_names(names) -> tuple[str, ...]:
+    """``names`` as a tuple, checked against :data:`RR_FEATURES`."""
+    names = tuple(names)
+    unknown = [n for n in names if n not in RR_FEATURES]
+    if unknown:
+        raise ArrhythmiaError(f"Invalid value for 'rr_features': allowed names from {list(RR_FEATURES)}; "
+                              f"got {unknown}.")
+    return names
+
+
+def select_rr(rr, names):
+    """The columns ``names`` of RR features (what a model reading ``names`` is fed).
+
+    Parameters
+    ----------
+    rr : ndarray, shape (n_beats, 11) or (n_beats, len(names)), or None
+        All :data:`RR_FEATURES` columns (as :func:`rr_features` returns them),
+        or already the model's columns.
+    names : sequence of str
+        Column names, a subset of :data:`RR_FEATURES`.
+
+    Returns
+    -------
+    ndarray, shape (n_beats, len(names)), or None when ``rr`` is None
+    """
+    if rr is None:
+        return None
+    names = select_rr_names(names)
+    if rr.shape[1] == len(RR_FEATURES):
+        return rr[:, [RR_FEATURES.index(n) for n in names]]
+    if rr.shape[1] == len(names):
+        return rr
+    raise ArrhythmiaError(f"Invalid value for 'rr': allowed {len(RR_FEATURES)} or {len(names)} columns; "
+                          f"got {rr.shape[1]}.")
 
 
 def _centred_median(v: np.ndarray, half: int) -> np.ndarray:
@@ -67,7 +108,7 @@ def rr_features(samples, fs: float) -> np.ndarray:
           whose normal beats are irregular without being premature.
 
         The last two need the beats after this one, which a whole recording
-        has. A model reads the first 9 columns or all 11 (:data:`RR_SETS`).
+        has. A model reads one of the :data:`RR_SETS`.
 
         A record with fewer than two beats has no interval: every column is NaN.
     """

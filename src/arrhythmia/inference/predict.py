@@ -48,7 +48,7 @@ def predict_proba(model, x: np.ndarray, rr: np.ndarray | None = None, batch_size
     dev = torch.device(device) if not isinstance(device, torch.device) else device
     model.to(dev)
     fill = model.rr_mean.detach().cpu().numpy() if model.uses_rr else None
-    rr = clean_rr(select_rr(rr, model.n_rr), fill) if (rr is not None and model.uses_rr) else None
+    rr = clean_rr(select_rr(rr, model.rr_features), fill) if (rr is not None and model.uses_rr) else None
     probs, feats = [], []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):

@@ -1,7 +1,7 @@
 """Run a bundle's model on beats: with onnxruntime (no torch needed) or torch.
 
 Both runners take raw beats (n, leads, samples) and raw RR features (n, k),
-of which the model reads the first ``len(config["rr_features"])``, and
+of which the model reads the columns named in ``config["rr_features"]``, and
 return probabilities (n, 5), in batches.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArrhythmiaError, check_option, file_error
-from ..features.rr import RR_SETS
+from ..features.rr import RR_SETS, select_rr
 
 BACKENDS = ("auto", "onnx", "torch")
 
@@ -21,7 +21,7 @@ BACKENDS = ("auto", "onnx", "torch")
 def _fill_rr(rr, config):
     if rr is None:
         return None
-    rr = np.asarray(rr, dtype=np.float32)[:, : len(config.get("rr_features") or ()) or RR_SETS["base"]]
+    rr = select_rr(np.asarray(rr, dtype=np.float32), config.get("rr_features") or RR_SETS["base"])
     if np.isnan(rr).any():
         fill = np.asarray(config.get("normalization", {}).get("rr_mean", [0.0] * rr.shape[1]), np.float32)
         rr = np.where(np.isnan(rr), fill[None, : rr.shape[1]], rr)
@@ -63,8 +63,8 @@ class OnnxRunner:
             feed = {"beats": np.ascontiguousarray(x[i:i + batch_size], dtype=np.float32)}
             if "rr" in self.inputs:
                 # a model without RR features may still list the input (dynamo exporter): feed zeros
-                rb = rr[i:i + batch_size] if rr is not None else np.zeros((len(feed["beats"]), RR_SETS["base"]),
-                                                                          np.float32)
+                rb = rr[i:i + batch_size] if rr is not None else np.zeros(
+                    (len(feed["beats"]), len(self.config.get("rr_features") or RR_SETS["base"])), np.float32)
                 feed["rr"] = np.ascontiguousarray(rb, dtype=np.float32)
             out.append(self.session.run(["probabilities"], feed)[0])
         n_classes = len(self.config.get("classes", [])) or 5

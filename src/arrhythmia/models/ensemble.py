@@ -70,7 +70,7 @@ class Ensemble(BeatModel):
         member_params = dict(member_params or {})
         super().__init__(member=member, n_members=n_members, member_params=member_params, **kw)
         members = [cls(n_samples=self.n_samples, n_leads=self.n_leads, n_classes=self.n_classes, fs=self.fs,
-                       n_rr=self.n_rr or None, **member_params) for _ in range(n_members)]
+                       rr_features=self.rr_features or None, **member_params) for _ in range(n_members)]
         sizes = [self._feature_size(m) for m in members]
         heads = []
         for m in members:  # the last layers move to the shared head; the members keep their bodies
@@ -120,7 +120,7 @@ class Ensemble(BeatModel):
                                       "(same RR normalisation); got different ones.")
         ens = cls(member=first.name, n_members=len(members), member_params=first.params,
                   n_samples=first.n_samples, n_leads=first.n_leads, n_classes=first.n_classes, fs=first.fs,
-                  n_rr=first.n_rr or None)
+                  rr_features=first.rr_features or None)
         for i, m in enumerate(members):
             state = {k: v for k, v in m.state_dict().items() if not k.startswith("head.")}
             ens.members[i].load_state_dict(state, strict=True)

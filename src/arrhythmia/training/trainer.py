@@ -227,7 +227,7 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
     from torch import nn
     from tqdm.auto import tqdm
 
-    from ..features.rr import select_rr
+    from ..features.rr import RR_FEATURES, select_rr
     from ..inference.predict import clean_rr, resolve_device
     from . import augment as aug
     from .imbalance import balanced_order, smote
@@ -242,12 +242,13 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
         raise ArrhythmiaError("the training set holds no beats")
     has_val = len(val) > 0
     # RR standardisation learned on the training beats only
-    rr_train = select_rr(train.rr, model.n_rr or train.rr.shape[1])
+    names = model.rr_features or RR_FEATURES  # a model without RR features carries them unused (SMOTE)
+    rr_train = select_rr(train.rr, names)
     if model.uses_rr:
         model.set_rr_normalization(np.nanmean(rr_train, axis=0), np.nanstd(rr_train, axis=0))
     fill = model.rr_mean.numpy() if model.uses_rr else None
     x_tr, rr_tr, y_tr = train.x, clean_rr(rr_train, fill), train.y
-    x_va, rr_va, y_va = ((val.x, clean_rr(select_rr(val.rr, model.n_rr or val.rr.shape[1]), fill), val.y)
+    x_va, rr_va, y_va = ((val.x, clean_rr(select_rr(val.rr, names), fill), val.y)
                          if has_val else (None, None, None))
     if cfg.imbalance == "smote":
         x_tr, rr_tr, y_tr = smote(x_tr, rr_tr, y_tr, cfg.seed)
@@ -445,7 +446,7 @@ def new_model(cfg: TrainConfig):
     torch.manual_seed(cfg.seed)
     win = beat_cfg.window
     model = build_model(cfg.model, n_samples=win.length, n_leads=beat_cfg.n_channels, fs=win.fs,
-                        n_rr=RR_SETS[cfg.rr_features], **cfg.model_params)
+                        rr_features=RR_SETS[cfg.rr_features], **cfg.model_params)
     return model, beat_cfg
 
 
