@@ -28,6 +28,8 @@ import platform
 import shutil
 from pathlib import Path
 
+import torch
+
 from arrhythmia.bundle import CONFIG, HISTORY, ONNX, WEIGHTS, read_bundle_config, write_json
 from arrhythmia.datasets.location import resolve_data_dir
 from arrhythmia.evaluation.evaluate import evaluate_bundle
@@ -37,6 +39,7 @@ from arrhythmia.export import export_onnx
 from arrhythmia.training import TrainConfig, train
 
 DE_CHAZAL_2004 = {"S_se": 0.760, "S_ppv": 0.380, "V_se": 0.773, "V_ppv": 0.819}
+BUILD_THREADS = 2
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "arrhythmia" / "default_model"
 
 
@@ -45,6 +48,7 @@ def main():
     ap.add_argument("--chosen", default="runs/select-refit/chosen.json")
     ap.add_argument("--work", default="runs/default_model")
     a = ap.parse_args()
+    torch.set_num_threads(BUILD_THREADS)  # the weights depend on the thread count; `make run` on 2 cores matches
     data = resolve_data_dir(None)
     chosen = json.loads(Path(a.chosen).read_text())
     epochs = int(chosen["epochs"])

@@ -13,7 +13,8 @@ S +P, V Se, V +P. The candidates of ``MULTI_SEED`` are also run with seeds 1
 and 2 (other initial weights, batches and folds); the one with the best mean
 score over seeds 0, 1 and 2 wins.
 
-Interrupted runs resume (finished folds are reused when their settings
+Every fold trains with one CPU thread (the result depends on the thread
+count, see the README). Interrupted runs resume (finished folds are reused when their settings
 match). ``--only`` runs some candidates and chooses nothing, so that candidates
 can run in parallel processes; a final run without it reuses their folds.
 Writes runs/select-refit/<candidate>/cv_epochs.{json,md}, runs/select-refit/chosen.json
@@ -27,6 +28,8 @@ import datetime
 import json
 import platform
 from pathlib import Path
+
+import torch
 
 from arrhythmia.datasets.location import resolve_data_dir
 from arrhythmia.evaluation.cv import cross_validate_epochs
@@ -96,6 +99,9 @@ def main():
     ap.add_argument("--only", nargs="+", choices=list(CANDIDATES),
                     help="cross-validate these candidates only and choose nothing (to run candidates in parallel)")
     a = ap.parse_args()
+    # PyTorch's CPU kernels sum in an order that depends on the thread count: one thread per process makes every
+    # fold the same on any machine (and lets candidates run side by side in parallel processes with --only)
+    torch.set_num_threads(1)
     data = resolve_data_dir(None)
 
     def run(name, seed):

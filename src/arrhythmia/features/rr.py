@@ -59,7 +59,12 @@ def select_rr(rr, names):
         return None
     names = select_rr_names(names)
     if rr.shape[1] == len(RR_FEATURES):
-        return rr[:, [RR_FEATURES.index(n) for n in names]]
+        idx = [RR_FEATURES.index(n) for n in names]
+        if idx == list(range(idx[0], idx[0] + len(idx))):
+            # a run of adjacent columns (every named set) as a view: the training set's RR mean and std are then
+            # summed in the same float32 order as before sets had names, so trained weights stay bit for bit
+            return rr[:, idx[0]: idx[0] + len(idx)]
+        return rr[:, idx]
     if rr.shape[1] == len(names):
         return rr
     raise ArrhythmiaError(f"Invalid value for 'rr': allowed {len(RR_FEATURES)} or {len(names)} columns; "
