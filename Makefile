@@ -26,7 +26,7 @@ run: $(STAMP)
 	  set -e; \
 	  $(CLI) data summary --split inter-patient; \
 	  $(CLI) train --model morph_rr --split inter-patient --seed 0 --imbalance sampler --median-channels \
-	    --lr-schedule cosine --epochs 2 --val-fraction 0 --out runs/default; \
+	    --lr-schedule cosine --epochs 3 --rr-features relative --val-fraction 0 --out runs/default; \
 	  $(CLI) evaluate runs/default --out runs/default/evaluation; \
 	  $(CLI) annotate "$$($(CLI) data path)/100" --model runs/default --out runs/annotate-100; \
 	else \

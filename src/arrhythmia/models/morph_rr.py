@@ -1,9 +1,10 @@
 """``morph_rr``: our default, built for patients the model has never seen.
 
 Two leads of beat morphology (MLII and the record's other lead, each
-z-scored over its own record) through a small CNN, and the RR features
-(:data:`arrhythmia.features.RR_FEATURES`: 9, including RR over the record's
-own mean RR, or 11 with ``--rr-features robust``) through a small MLP; the two are concatenated and classified.
+z-scored over its own record) through a small CNN, and RR features (one of
+:data:`arrhythmia.features.RR_SETS`: 9 by default, including RR over the
+record's own mean RR) through a small MLP; the two are concatenated and
+classified.
 Across patients, prematurity relative to the patient's own rhythm is the
 main cue for S beats, and QRS width/shape for V beats; a small network with
 few parameters over-fits the 17 or so training patients less.
