@@ -69,7 +69,9 @@ def test_edf_input_gives_the_same_beats(inputs, tiny_bundle, tmp_path):
 
 def test_outputs_are_well_formed(inputs, tiny_bundle, tmp_path):
     out = tmp_path / "o"
-    assert run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", tiny_bundle, "--out", out).returncode == 0
+    p = run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", tiny_bundle, "--out", out)
+    assert p.returncode == 0, p.stderr
+    assert "this model on" not in p.stdout  # a bundle that records no test on unseen patients claims none
     a = wfdb.rdann(str(out / "rec100"), "arr")
     beats = _beats(out)
     assert list(zip(a.sample.tolist(), a.symbol)) == beats
@@ -77,7 +79,7 @@ def test_outputs_are_well_formed(inputs, tiny_bundle, tmp_path):
     s = json.loads((out / "summary.json").read_text())
     assert s["n_beats"] == len(beats) and sum(s["beats_per_class"].values()) == len(beats)
     assert 60 < s["mean_hr_bpm"] < 90  # record 100 runs at about 75 bpm
-    assert s["model"]["backend"] == "onnx"
+    assert s["model"]["backend"] == "onnx" and s["model"]["tested"] is None
     import matplotlib.image as mpimg
 
     img = mpimg.imread(out / "strip.png")

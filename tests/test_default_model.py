@@ -57,4 +57,9 @@ def test_annotate_with_the_shipped_model(mitdb, tmp_path):
     assert s["model"]["backend"] == "onnx"
     # record 119 (DS1, seen in training) is in ventricular bigeminy for long stretches
     assert s["beats_per_class"]["V"] > 300 and s["runs"].get("ventricular bigeminy", 0) > 10
+    # the summary repeats the model's recorded figures on unseen patients, so a reader knows how far to trust S
+    rec = read_bundle_config(default_model_path())["test"]["pipeline"]
+    t = s["model"]["tested"]
+    assert t["records"].startswith("DS2") and all(t[k] == rec[k] for k in ("S_se", "S_ppv", "V_se", "V_ppv"))
+    assert f"S Se {100 * rec['S_se']:.1f} %, S +P {100 * rec['S_ppv']:.1f} %" in p.stdout
     assert np.isclose(sum(s["beats_per_class"].values()), s["n_beats"])

@@ -204,9 +204,24 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     ann = classify_recording(rec, runner, review_below)
     with output_folder(out, OUTPUT_MARK) as tmp:
         info = {"bundle": str(model), "name": runner.config["model"]["name"], "backend": runner.backend,
-                "validation": runner.config.get("validation", {}).get("macro_f1")}
+                "validation": runner.config.get("validation", {}).get("macro_f1"),
+                "tested": tested_figures(runner.config)}
         summary = write_outputs(ann, tmp, info, review_below, start_s, duration_s, pages)
     return summary
+
+
+def tested_figures(config: dict) -> dict | None:
+    """S and V figures a bundle records from its test on unseen patients (whole pipeline), or None.
+
+    The shipped model records them (``config["test"]``, written by
+    scripts/build_default_model.py); ``annotate`` repeats them so that a
+    reader of its output knows how far to trust each class.
+    """
+    t = (config.get("test") or {}).get("pipeline")
+    if not t:
+        return None
+    return {"records": "DS2 (MIT-BIH, 22 patients not seen in training)",
+            **{k: t[k] for k in ("S_se", "S_ppv", "V_se", "V_ppv")}}
 
 
 def _model_or_default(model) -> Path:

@@ -116,4 +116,8 @@ def format_summary(s: dict) -> str:
         lines.append("runs: none")
     if s.get("low_confidence"):
         lines.append(f"{s['low_confidence']} beats below confidence {s['review_below']} marked for review")
+    t = (s.get("model") or {}).get("tested")
+    if t:
+        lines.append(f"this model on {t['records']}: S Se {100 * t['S_se']:.1f} %, S +P {100 * t['S_ppv']:.1f} %, "
+                     f"V Se {100 * t['V_se']:.1f} %, V +P {100 * t['V_ppv']:.1f} %")
     return "\n".join(lines)
