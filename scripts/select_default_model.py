@@ -94,11 +94,13 @@ def main():
     ap.add_argument("--work", default="runs/select-refit")
     ap.add_argument("--doc", default="docs/default_model_selection.md")
     ap.add_argument("--seed", type=int, default=BASE["seed"],
-                    help="seed of every candidate (another seed: a check of how much the choice depends on it; "
-                         "folds go to WORK/seed<N>)")
+                    help="with --only: the seed to run those candidates with (folds of a seed N > 0 go to "
+                         "WORK/seed<N>); without --only the script runs seeds 0, 1 and 2 itself")
     ap.add_argument("--only", nargs="+", choices=list(CANDIDATES),
                     help="cross-validate these candidates only and choose nothing (to run candidates in parallel)")
     a = ap.parse_args()
+    if a.seed != BASE["seed"] and not a.only:
+        ap.error("--seed: allowed with --only; without it every seed the rule needs is run")
     # PyTorch's CPU kernels sum in an order that depends on the thread count: one thread per process makes every
     # fold the same on any machine (and lets candidates run side by side in parallel processes with --only)
     torch.set_num_threads(1)

@@ -141,11 +141,9 @@ def build_from_config(cfg: dict):
     from .models import build_model
 
     m = cfg["model"]
-    # the RR columns read by name; bundles written before the feature set was a setting list them at the top
-    # level only (and the oldest ones read the first 9 columns)
+    # the RR columns the model reads, by name: every bundle lists them at the top level
     return build_model(m["name"], n_samples=m["n_samples"], n_leads=m["n_leads"], n_classes=m["n_classes"],
-                       fs=m["fs"], rr_features=m.get("rr_features") or cfg.get("rr_features") or None,
-                       n_rr=m.get("n_rr") or None, **m.get("params", {}))
+                       fs=m["fs"], rr_features=cfg.get("rr_features") or None, **m.get("params", {}))
 
 
 def load_bundle(path):

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..errors import ArrhythmiaError
-from ..features.rr import RR_FEATURES, RR_SETS, select_rr_names
+from ..features.rr import RR_SETS, select_rr_names
 from ..labels import AAMI_CLASSES
 from ..preprocessing.windows import get_window
 
@@ -40,9 +40,6 @@ class BeatModel(nn.Module):
         Names of the RR features read, from
         :data:`arrhythmia.features.RR_FEATURES` (default: the ``base`` set of
         :data:`arrhythmia.features.RR_SETS`). Ignored by models that use none.
-    n_rr : int, optional
-        Bundles written before ``rr_features`` existed: the first ``n_rr``
-        columns of :data:`arrhythmia.features.RR_FEATURES`.
     **params
         Architecture hyper-parameters (see each subclass).
     """
@@ -55,20 +52,16 @@ class BeatModel(nn.Module):
     uses_rr: ClassVar[bool] = False
 
     def __init__(self, n_samples: int | None = None, n_leads: int | None = None, n_classes: int = len(AAMI_CLASSES),
-                 fs: float | None = None, rr_features=None, n_rr: int | None = None, **params):
+                 fs: float | None = None, rr_features=None, **params):
         super().__init__()
         win = get_window(self.default_window)
         self.n_samples = int(n_samples or win.length)
         self.n_leads = int(n_leads or len(self.default_leads))
         self.n_classes = int(n_classes)
         self.fs = float(fs or win.fs)
-        if not self.uses_rr:
-            self.rr_features: tuple[str, ...] = ()
-        elif rr_features:
-            self.rr_features = tuple(select_rr_names(rr_features))
-        else:
-            self.rr_features = RR_FEATURES[:n_rr] if n_rr else RR_SETS["base"]
-        self.n_rr = len(self.rr_features)
+        self.rr_features: tuple[str, ...] = (select_rr_names(rr_features or RR_SETS["base"]) if self.uses_rr
+                                             else ())
+        self.n_rr = len(self.rr_features)  # width of the ``rr`` input
         self.params = dict(params)
         # Standardisation of the RR features, learned on the training records
         # (set by the trainer; identity until then). Buffers travel with the weights.
@@ -131,7 +124,6 @@ class BeatModel(nn.Module):
             "n_classes": self.n_classes,
             "fs": self.fs,
             "uses_rr": self.uses_rr,
-            "n_rr": self.n_rr,
             "rr_features": list(self.rr_features),
             "params": dict(self.params),
         }
