@@ -95,7 +95,7 @@ def main():
               f"An ensemble of {cfg.members} `{cfg.model}` networks (seeds {cfg.seed} to {cfg.seed + cfg.members - 1}, "
               "their class probabilities averaged)")
              + f" (candidate `{chosen['name']}`: imbalance `{cfg.imbalance}`, median channels "
-             f"{'on' if cfg.median_channels else 'off'})" + (f", seed {cfg.seed}" if cfg.members == 1 else "")
+             f"{'on' if cfg.median_channels else 'off'}, RR features `{cfg.rr_features}`)" + (f", seed {cfg.seed}" if cfg.members == 1 else "")
              + ", trained on all 22 DS1 records "
              f"({', '.join(c['training']['train_records'])}) for {epochs} epochs ({cfg.lr_schedule} learning-rate "
              f"schedule from {cfg.lr:g}), the count chosen by the same "
