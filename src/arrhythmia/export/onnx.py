@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArrhythmiaError
+from ..features.rr import RR_SETS
 
 MAX_ABS_DIFF = 1e-5
 METADATA_KEY = "arrhythmia_config"
@@ -58,7 +59,8 @@ def _to_onnx_bytes(model) -> bytes:
 
     w = _wrapper(model)
     x = torch.zeros(2, model.n_leads, model.n_samples)
-    rr = torch.ones(2, model.n_rr or 9)  # a model without RR features ignores the input
+    # a model without RR features ignores the input; the runners feed it zeros of the base set's width
+    rr = torch.ones(2, model.n_rr or len(RR_SETS["base"]))
     buf = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
