@@ -54,6 +54,22 @@ def test_same_beats_from_wfdb_csv_numpy(inputs, tiny_bundle, tmp_path):
     assert agree > 0.99
 
 
+def test_npy_in_leads_by_samples_layout_is_read_the_same(inputs, tmp_path):
+    from arrhythmia.io.readers import read_input
+
+    good = np.load(inputs / "rec100.npy")  # (n_samples, 2)
+    np.save(tmp_path / "t.npy", good.T)
+    np.save(tmp_path / "one.npy", good[:, :1].T)  # (1, n_samples): one lead
+    a = read_input(inputs / "rec100.npy", fs=360)
+    with pytest.warns(UserWarning, match=r"t.npy: array of shape \(2, 43200\) read as 2 leads x 43200 samples"):
+        b = read_input(tmp_path / "t.npy", fs=360)
+    np.testing.assert_array_equal(a.signal, b.signal)
+    assert b.leads == a.leads == ("lead0", "lead1")
+    with pytest.warns(UserWarning, match=r"read as 1 lead x 43200 samples"):
+        c = read_input(tmp_path / "one.npy", fs=360)
+    np.testing.assert_array_equal(c.signal, a.signal[:1])
+
+
 def test_edf_input_gives_the_same_beats(inputs, tiny_bundle, tmp_path):
     # EDF stores 16-bit samples over +-5 mV in uV: the same beats as the CSV of the same signal
     assert run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", tiny_bundle,

@@ -11,12 +11,15 @@ CSV        one column per lead, optional header row     ``fs`` required
 EDF/EDF+   one signal per lead (pyEDFlib); physical     from the file (all
            units converted to mV when uV/V              leads at one rate)
 NumPy      ``.npy`` of shape (n_samples,) or            ``fs`` required
-           (n_samples, n_leads); values in mV
+           (n_samples, n_leads); values in mV; a
+           (n_leads, n_samples) array (more columns
+           than rows) is read as such, with a note
 =========  ==========================================  =====================
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +83,12 @@ def _is_number(s: str) -> bool:
 
 
 def read_npy(path, fs) -> Recording:
-    """NumPy ``.npy``: (n_samples,) or (n_samples, n_leads), never pickled objects."""
+    """NumPy ``.npy``: (n_samples,) or (n_samples, n_leads), never pickled objects.
+
+    A 2-D array with more columns than rows is (n_leads, n_samples), the layout
+    of MNE and NeuroKit2: read as such, with a note (as (n_samples, n_leads) it
+    would be shorter than a second of signal with more leads than samples).
+    """
     path = Path(path)
     fs = _check_user_fs(path, fs, required=True)
     try:
@@ -93,6 +101,10 @@ def read_npy(path, fs) -> Recording:
         a = a[:, None]
     if a.ndim != 2:
         raise file_error(path, f"array of shape {a.shape}: expected (n_samples,) or (n_samples, n_leads)")
+    if a.shape[1] > a.shape[0]:
+        leads = f"{a.shape[0]} lead{'s' if a.shape[0] > 1 else ''}"
+        warnings.warn(f"{path}: array of shape {a.shape} read as {leads} x {a.shape[1]} samples", stacklevel=2)
+        a = a.T
     return _finish(path, path.stem, a.T, fs, [f"lead{i}" for i in range(a.shape[1])])
 
 
