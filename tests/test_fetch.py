@@ -1,16 +1,13 @@
 """The PhysioNet download path, offline: ../shared/data/mitdb served on 127.0.0.1
 with PhysioNet's layout (<index>/mitdb/1.0.0/<file>)."""
 
-import functools
-import http.server
 import os
-import threading
 
 import pytest
 
 from arrhythmia import ArrhythmiaError
 from arrhythmia.datasets.fetch import fetch_mitdb, is_complete
-from conftest import run_cli
+from conftest import run_cli, serve_folder
 
 
 @pytest.fixture
@@ -23,18 +20,8 @@ def physionet(mitdb, tmp_path):
     for f in mitdb.iterdir():
         os.symlink(f, db / f.name)
     (db / "RECORDS").write_text("\n".join(names) + "\n")
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/", db
-    srv.shutdown()
-    srv.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
+    with serve_folder(root) as url:
+        yield url, db
 
 
 def test_fetch_all_records_through_cli(physionet, tmp_path, mitdb):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def data_fetch(args) -> int:
-    from ..datasets.fetch import PHYSIONET_INDEX_URL, fetch_mitdb
-    from ..datasets.location import resolve_data_dir
+    from ..datasets.databases import get_database
+    from ..datasets.fetch import PHYSIONET_INDEX_URL, fetch_database
+    from ..datasets.location import resolve_data_dir, user_cache_root
 
-    target = resolve_data_dir(args.data_dir)
-    fetch_mitdb(target, index_url=args.index_url or PHYSIONET_INDEX_URL, overwrite=args.overwrite)
-    print(f"MIT-BIH Arrhythmia Database ready and verified in {target}")
+    db = get_database(args.database)
+    if args.database == "mitdb":
+        target = resolve_data_dir(args.data_dir)
+    else:  # never into $ARRHYTHMIA_DATA_DIR, which names the MIT-BIH folder
+        target = Path(args.data_dir).expanduser() if args.data_dir else user_cache_root() / db.slug
+    fetch_database(args.database, target, index_url=args.index_url or PHYSIONET_INDEX_URL, overwrite=args.overwrite)
+    print(f"{db.title} ready and verified in {target}")
     return 0
 
 
@@ -23,14 +29,17 @@ def data_path(args) -> int:
 
 
 def data_verify(args) -> int:
+    from ..datasets.databases import resolve_records
     from ..datasets.fetch import verify_database
     from ..datasets.location import resolve_data_dir
+    from ..datasets.records import MITDB_RECORDS
     from ..errors import file_error
 
     target = resolve_data_dir(args.data_dir)
     if not target.is_dir():
         raise file_error(target, "data directory not found (set --data-dir or ARRHYTHMIA_DATA_DIR, or run 'arrhythmia data fetch')")
-    res = verify_database(target, progress=sys.stderr.isatty())
+    records = resolve_records(args.records, target) if args.records else MITDB_RECORDS
+    res = verify_database(target, records, progress=sys.stderr.isatty())
     for line in res.problems:
         print(f"arrhythmia: error: {line}", file=sys.stderr)
     print(f"{len(res.ok)} records verified, {len(res.problems)} with problems, in {target}")
@@ -88,6 +97,15 @@ def evaluate(args) -> int:
     from ..datasets.location import resolve_data_dir
 
     data_dir = resolve_data_dir(args.data_dir)
+    if args.bundle is None:
+        from ..inference.annotate import default_model_path
+
+        args.bundle = default_model_path()
+    if args.records is not None and not args.detect:
+        from ..errors import ArrhythmiaError
+
+        raise ArrhythmiaError("Invalid option '--records': only with --detect (the whole pipeline on any annotated "
+                              "records); without it, the test records are those of the bundle's split.")
     if args.cv is not None:
         from ..evaluation.cv import cross_validate, format_cv
 
@@ -102,7 +120,11 @@ def evaluate(args) -> int:
     if args.detect:
         from ..evaluation.pipeline import evaluate_pipeline, format_pipeline
 
-        res = evaluate_pipeline(args.bundle, data_dir, args.out, backend=args.backend, progress=sys.stderr.isatty())
+        from ..datasets.databases import resolve_records
+
+        records = resolve_records(args.records, data_dir) if args.records else None
+        res = evaluate_pipeline(args.bundle, data_dir, args.out, records=records, backend=args.backend,
+                                progress=sys.stderr.isatty())
         print(format_pipeline(res))
         print(f"metrics, report, predictions and annotations written to {args.out}")
         return 0
@@ -141,17 +163,13 @@ def peaks(args) -> int:
     from ..errors import ArrhythmiaError
 
     if args.evaluate:
+        from ..datasets.databases import resolve_records
         from ..datasets.location import resolve_data_dir
-        from ..datasets.records import DS1, DS2, MITDB_RECORDS
         from ..evaluation.detection import evaluate_detector
 
-        sets = {"all": MITDB_RECORDS, "ds1": DS1, "ds2": DS2}
-        recs = sets.get(args.records.lower()) or tuple(r.strip() for r in args.records.split(","))
-        unknown = [r for r in recs if r not in MITDB_RECORDS]
-        if unknown:
-            raise ArrhythmiaError(f"Invalid value for '--records': allowed all, DS1, DS2 or MIT-BIH record names; "
-                                  f"got {', '.join(unknown)}.")
-        score = evaluate_detector(resolve_data_dir(args.data_dir), recs, progress=sys.stderr.isatty())
+        data_dir = resolve_data_dir(args.data_dir)
+        recs = resolve_records(args.records, data_dir)
+        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty())
         print(score.format())
         return 0
     if not args.input:
@@ -169,8 +187,6 @@ def peaks(args) -> int:
     hr = 60.0 * rec.fs / np.median(np.diff(p)) if p.size > 1 else float("nan")
     print(f"{rec.name}: {p.size} R peaks in {rec.duration:.1f} s on lead {sel.leads[0]} (median heart rate {hr:.0f} bpm)")
     if args.out:
-        from pathlib import Path
-
         out = Path(args.out)
         tmp = out.with_name(f".{out.name}.tmp")
         with open(tmp, "w", newline="") as f:
@@ -193,8 +209,6 @@ def export(args) -> int:
 
 
 def annotate(args) -> int:
-    from pathlib import Path
-
     from ..inference.annotate import annotate as run
     from ..inference.rhythm import format_summary
 

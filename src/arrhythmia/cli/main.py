@@ -37,12 +37,18 @@ def _build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="fetch, verify and summarise the MIT-BIH Arrhythmia Database")
     dsub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
     p = dsub.add_parser("fetch", help="download the database from PhysioNet (wfdb), then verify it")
-    _add_data_dir(p)
+    p.add_argument("--data-dir", help="target folder (default for mitdb: $ARRHYTHMIA_DATA_DIR, else the user cache; "
+                                      "for the others: the user cache, <cache>/<database>)")
+    p.add_argument("--database", default="mitdb",
+                   help="mitdb (default), or an external test set: svdb (MIT-BIH Supraventricular), incartdb (INCART)")
     p.add_argument("--index-url", default=None, help="PhysioNet file index or a mirror (default https://physionet.org/files/)")
     p.add_argument("--overwrite", action="store_true", help="download again even if complete")
     p.set_defaults(func=c.data_fetch)
     p = dsub.add_parser("verify", help="check every record against its header checksums")
     _add_data_dir(p)
+    p.add_argument("--records", default=None,
+                   help="all (the folder's RECORDS file, else every annotated record) or a comma-separated list "
+                        "(default: the 48 MIT-BIH records)")
     p.set_defaults(func=c.data_verify)
     p = dsub.add_parser("summary", help="beats per AAMI class on each side of a split")
     _add_data_dir(p)
@@ -92,7 +98,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=c.train)
 
     p = sub.add_parser("evaluate", help="evaluate a bundle on the test side of a split: report, metrics, plots, annotations")
-    p.add_argument("bundle", help="model bundle folder")
+    p.add_argument("bundle", nargs="?", default=None,
+                   help="model bundle folder (default: the model shipped with the package)")
     _add_data_dir(p)
     p.add_argument("--split", default=None, help="default: the split the bundle was trained with")
     p.add_argument("--cv", type=int, default=None, metavar="K",
@@ -101,6 +108,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detect", action="store_true",
                    help="instead: the whole automatic pipeline (our R-peak detection + classification) on the test records")
     p.add_argument("--backend", default="auto", help="with --detect: auto, onnx or torch")
+    p.add_argument("--records", default=None,
+                   help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
+                        "--data-dir: another database such as svdb or incartdb) or a comma-separated list")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=c.evaluate)
 
@@ -124,7 +134,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="CSV file of the peaks (time_s, sample)")
     p.add_argument("--evaluate", action="store_true",
                    help="score against the MIT-BIH reference beats (150 ms window) instead")
-    p.add_argument("--records", default="all", help="with --evaluate: all, DS1, DS2 or a comma-separated list")
+    p.add_argument("--records", default="all",
+                   help="with --evaluate: all (every annotated record of the folder), DS1, DS2 or a comma-separated list")
     _add_data_dir(p)
     p.set_defaults(func=c.peaks)
 

@@ -1,11 +1,13 @@
-"""Download the MIT-BIH Arrhythmia Database from PhysioNet and verify it.
+"""Download a PhysioNet database (the MIT-BIH Arrhythmia Database by default) and verify it.
 
 The download goes through ``wfdb``'s own PhysioNet client
 (:func:`wfdb.io.download.dl_pn_file`) file by file, so that a progress bar can
-follow it, from ``<index_url>/mitdb/1.0.0/<file>``, the layout PhysioNet
-serves. Files land in a temporary folder inside the target and are moved in
-only after every record passed verification: an interrupted or corrupt
-download leaves the target as it was.
+follow it, from ``<index_url>/<slug>/<version>/<file>`` (``mitdb/1.0.0``, ...),
+the layout PhysioNet serves. Files land in a temporary folder inside the
+target and are moved in only after every record passed verification: an
+interrupted or corrupt download leaves the target as it was. A database
+without a fixed record list (:data:`~arrhythmia.datasets.databases.DATABASES`)
+is listed by its ``RECORDS`` file, which is kept beside the records.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ArrhythmiaError
-from .records import MITDB_RECORDS, MITDB_SLUG, MITDB_VERSION
+from .databases import get_database
+from .records import MITDB_RECORDS
 
 PHYSIONET_INDEX_URL = "https://physionet.org/files/"
 EXTENSIONS = ("hea", "dat", "atr")
@@ -73,19 +76,44 @@ def is_complete(data_dir, records=MITDB_RECORDS) -> bool:
     return all((d / f"{r}.{e}").is_file() for r in records for e in EXTENSIONS)
 
 
+def _local_records(data_dir, database) -> tuple[str, ...] | None:
+    """The record list a complete earlier download left: fixed, or its RECORDS file; None if absent."""
+    if database.records is not None:
+        return database.records
+    listing = Path(data_dir) / "RECORDS"
+    if not listing.is_file():
+        return None
+    return tuple(x.strip() for x in listing.read_text().splitlines() if x.strip()) or None
+
+
 def fetch_mitdb(data_dir, index_url: str = PHYSIONET_INDEX_URL, records=MITDB_RECORDS,
                 progress: bool = True, overwrite: bool = False) -> Path:
     """Download the MIT-BIH Arrhythmia Database into ``data_dir`` and verify it.
 
+    See :func:`fetch_database`, of which this is the ``"mitdb"`` case.
+    """
+    return fetch_database("mitdb", data_dir, index_url=index_url, records=records, progress=progress,
+                          overwrite=overwrite)
+
+
+def fetch_database(name: str, data_dir, index_url: str = PHYSIONET_INDEX_URL, records=None,
+                   progress: bool = True, overwrite: bool = False) -> Path:
+    """Download a PhysioNet database into ``data_dir`` and verify it.
+
     Parameters
     ----------
+    name : str
+        ``"mitdb"``, ``"svdb"`` or ``"incartdb"``
+        (:data:`~arrhythmia.datasets.databases.DATABASES`).
     data_dir : str or Path
         Target folder; created if needed. Files already there and complete
         are kept unless ``overwrite``.
     index_url : str
         PhysioNet's file index (``https://physionet.org/files/``) or a mirror
         with the same layout.
-    records : sequence of str
+    records : sequence of str, optional
+        A subset; default: the database's fixed list, else its ``RECORDS``
+        file (downloaded first and kept in ``data_dir``).
     progress : bool
     overwrite : bool
 
@@ -103,28 +131,42 @@ def fetch_mitdb(data_dir, index_url: str = PHYSIONET_INDEX_URL, records=MITDB_RE
     import wfdb.io.download as download
     from tqdm.auto import tqdm
 
+    database = get_database(name)
     data_dir = Path(data_dir)
-    if not overwrite and is_complete(data_dir, records):
-        result = verify_database(data_dir, records, progress=progress)
+    known = tuple(records) if records is not None else _local_records(data_dir, database)
+    if not overwrite and known and is_complete(data_dir, known):
+        result = verify_database(data_dir, known, progress=progress)
         if result.problems:
             raise ArrhythmiaError(f"{result.problems[0]} (run 'arrhythmia data fetch --overwrite' to download again)")
         return data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=data_dir))
     old_url = download.config.db_index_url
-    db = f"{MITDB_SLUG}/{MITDB_VERSION}"
-    files = [f"{r}.{e}" for r in records for e in EXTENSIONS]
+    db = f"{database.slug}/{database.version}"
+
+    def get(f):
+        try:
+            download.dl_pn_file((f, "", db, str(tmp), False, True))
+        except Exception as exc:
+            raise ArrhythmiaError(f"{index_url.rstrip('/')}/{db}/{f}: download failed ({exc})") from None
+
     try:
         download.set_db_index_url(index_url if index_url.endswith("/") else index_url + "/")
-        for f in tqdm(files, desc="download mitdb", unit="file", disable=not progress):
-            try:
-                download.dl_pn_file((f, "", db, str(tmp), False, True))
-            except Exception as exc:
-                raise ArrhythmiaError(f"{index_url.rstrip('/')}/{db}/{f}: download failed ({exc})") from None
+        extra = []
+        if records is None and database.records is None:
+            get("RECORDS")
+            records = tuple(x.strip() for x in (tmp / "RECORDS").read_text().splitlines() if x.strip())
+            if not records:
+                raise ArrhythmiaError(f"{index_url.rstrip('/')}/{db}/RECORDS: no record listed")
+            extra = ["RECORDS"]
+        records = tuple(records if records is not None else database.records)
+        files = [f"{r}.{e}" for r in records for e in EXTENSIONS]
+        for f in tqdm(files, desc=f"download {database.slug}", unit="file", disable=not progress):
+            get(f)
         result = verify_database(tmp, records)
         if result.problems:
             raise ArrhythmiaError(f"downloaded data failed verification: {result.problems[0]}")
-        for f in files:
+        for f in files + extra:
             shutil.move(str(tmp / f), str(data_dir / f))
     finally:
         download.set_db_index_url(old_url)

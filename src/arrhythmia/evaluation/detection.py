@@ -82,21 +82,22 @@ class DetectionScore:
         return "\n".join(lines)
 
 
-def score_detections(reference: dict, detected: dict, fs: float, window_s: float = MATCH_WINDOW_S) -> DetectionScore:
+def score_detections(reference: dict, detected: dict, fs, window_s: float = MATCH_WINDOW_S) -> DetectionScore:
     """Gross sensitivity and positive predictivity over records.
 
     Parameters
     ----------
     reference, detected : dict of str -> array of int
         Per record, reference beat samples and detected samples.
-    fs : float
+    fs : float or dict of str -> float
+        Sampling rate, of all records or per record.
     window_s : float
         Matching window in seconds (150 ms, as EC57).
     """
-    tol = int(round(window_s * fs))
     tp = fn = fp = 0
     per = {}
     for rec, ref in reference.items():
+        tol = int(round(window_s * (fs[rec] if isinstance(fs, dict) else fs)))
         r2d, d2r = match_beats(ref, detected[rec], tol)
         c = {"tp": int((r2d >= 0).sum()), "fn": int((r2d < 0).sum()), "fp": int((d2r < 0).sum())}
         per[rec] = c
@@ -105,15 +106,16 @@ def score_detections(reference: dict, detected: dict, fs: float, window_s: float
 
 
 def evaluate_detector(data_dir, records=None, lead: str = "MLII", progress: bool = False) -> DetectionScore:
-    """Run :func:`arrhythmia.preprocessing.peaks.detect_r_peaks` on MIT-BIH records and score it.
+    """Run :func:`arrhythmia.preprocessing.peaks.detect_r_peaks` on annotated WFDB records and score it.
 
     Parameters
     ----------
     data_dir : str or Path
     records : sequence of str, optional
-        Default: all 48.
+        Default: the 48 MIT-BIH records.
     lead : str
-        Lead detected on (MLII; records 102 and 104 fall back to their first lead).
+        Lead detected on (MLII; without it lead II, else the first lead:
+        MIT-BIH 102 and 104, other databases).
     """
     import warnings
     from pathlib import Path
@@ -125,7 +127,7 @@ def evaluate_detector(data_dir, records=None, lead: str = "MLII", progress: bool
     from ..preprocessing.peaks import detect_r_peaks
 
     records = tuple(records or MITDB_RECORDS)
-    ref, det, fs = {}, {}, 360.0
+    ref, det, fs = {}, {}, {}
     for r in tqdm(records, desc="detect", unit="record", disable=not progress):
         rec = read_wfdb(Path(data_dir) / r)
         with warnings.catch_warnings():
@@ -133,5 +135,5 @@ def evaluate_detector(data_dir, records=None, lead: str = "MLII", progress: bool
             sel = rec.select_leads((lead,))
         ref[r] = rec.annotations.beats().sample
         det[r] = detect_r_peaks(sel.signal[0], rec.fs)
-        fs = rec.fs
+        fs[r] = rec.fs
     return score_detections(ref, det, fs)

@@ -55,7 +55,10 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         (one row per matched, missed or extra beat) and
         ``annotations/<record>.arr``.
     records : sequence of str, optional
-        Default: the bundle's test records (DS2 for inter-patient).
+        Default: the bundle's test records (DS2 for inter-patient). Any
+        annotated WFDB records of ``data_dir`` can be given: another
+        database (svdb, incartdb) at its own rate and leads is resampled
+        and its leads substituted exactly as ``annotate`` does.
 
     Returns
     -------
@@ -110,7 +113,8 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                 write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
                                   extension=ANNOTATOR)
         stats = pipeline_stats(cm6)
-        result = {"bundle": str(bundle), "model": cfg["model"]["name"], "records": list(records),
+        result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
+                  "records": list(records),
                   "backend": runner.backend, "matching_window_s": MATCH_WINDOW_S,
                   "classes": list(CLASSES6), "confusion_matrix": cm6.tolist(), **stats,
                   "per_record_confusion": per_record}
@@ -125,7 +129,7 @@ def format_pipeline(r: dict) -> str:
 
     d = r["detection"]
     lines = [f"# Whole automatic pipeline: `{r['model']}` (R-peak detection + classification)", "",
-             f"Records: {' '.join(r['records'])}. Detections matched to reference beats within "
+             f"Records ({r.get('data_dir', '')}): {' '.join(r['records'])}. Detections matched to reference beats within "
              f"{1000 * r['matching_window_s']:.0f} ms; missed beats are false negatives of their class, extra "
              "detections false positives of their predicted class.", "",
              f"Detection: Se {f(d['se'])} %, +P {f(d['ppv'])} % ({d['matched']} matched, {d['missed']} missed, "

@@ -12,6 +12,8 @@ from ..errors import ArrhythmiaError, check_option
 DEFAULT_LEAD = "MLII"
 OTHER_LEAD = "other"
 """Pseudo lead name: the first lead of the record not already chosen."""
+LEAD_II_NAMES = ("II", "LEAD II", "ECG II")
+"""Names (upper-cased) taken for limb lead II when a record has no MLII."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,10 @@ class Recording:
         ----------
         leads : sequence of str
             Lead names. ``'other'`` stands for the first lead not already
-            chosen. The default lead ``'MLII'`` falls back to the first lead
-            when a record has none (MIT-BIH 102 and 104); the substitution is
-            warned about and recorded in :attr:`notes`, never silent. Any
+            chosen. The default lead ``'MLII'`` falls back to limb lead II
+            when a record has one (12-lead records), else to the first lead
+            (MIT-BIH 102 and 104); the substitution is warned about and
+            recorded in :attr:`notes`, never silent. Any
             other missing name is an error.
 
         Returns
@@ -104,7 +107,8 @@ class Recording:
                 chosen.append(self.leads.index(lead))
             elif lead == DEFAULT_LEAD:
                 rest = [i for i in range(len(self.leads)) if i not in chosen]
-                idx = rest[0]
+                # limb lead II is MLII's standard counterpart (12-lead records such as INCART's)
+                idx = next((i for i in rest if self.leads[i].strip().upper() in LEAD_II_NAMES), rest[0])
                 msg = (
                     f"record {self.name} has no lead MLII; using lead "
                     f"{self.leads[idx]} instead"
