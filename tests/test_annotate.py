@@ -70,6 +70,27 @@ def test_npy_in_leads_by_samples_layout_is_read_the_same(inputs, tmp_path):
     np.testing.assert_array_equal(c.signal, a.signal[:1])
 
 
+def test_csv_time_column_is_left_out_and_checked_against_fs(inputs, tmp_path):
+    from arrhythmia.io.readers import read_input
+
+    good = np.load(inputs / "rec100.npy")
+    a = read_input(inputs / "rec100.csv", fs=360)
+    t = np.arange(good.shape[0]) / 360
+    pd.DataFrame({"Time (s)": t, "MLII": good[:, 0], "V5": good[:, 1]}).to_csv(tmp_path / "t.csv", index=False)
+    np.savetxt(tmp_path / "ms.csv", np.column_stack([1000 * t, good]), delimiter=",")  # no header, ms
+    with pytest.warns(UserWarning, match=r"t.csv: column 'Time \(s\)' rises at every sample: taken as a time axis"):
+        b = read_input(tmp_path / "t.csv", fs=360)
+    assert b.leads == ("MLII", "V5")
+    np.testing.assert_allclose(b.signal, a.signal, atol=1e-12)
+    with pytest.warns(UserWarning, match="column 'lead0' rises"):
+        c = read_input(tmp_path / "ms.csv", fs=360)
+    assert c.leads == ("lead1", "lead2")
+    # a time axis that gives 360 Hz in every unit but the one given: the --fs is wrong, before anything is written
+    p = run_cli("annotate", tmp_path / "t.csv", "--fs", "250", "--out", tmp_path / "out")
+    assert_one_line_error(p, "t.csv: column 'Time (s)' is a time axis", "360 Hz in seconds", "none of them --fs 250")
+    assert not (tmp_path / "out").exists()
+
+
 def test_edf_input_gives_the_same_beats(inputs, tiny_bundle, tmp_path):
     # EDF stores 16-bit samples over +-5 mV in uV: the same beats as the CSV of the same signal
     assert run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", tiny_bundle,

@@ -7,7 +7,9 @@ WFDB       ``rec.hea`` + signal files (``rec`` or       from the header
            ``rec.hea`` given); ``rec.atr`` read if
            present
 CSV        one column per lead, optional header row     ``fs`` required
-           with lead names; values in mV
+           with lead names; values in mV; a time or     (checked against a
+           sample column (rising at every sample) is    time column)
+           left out, with a note
 EDF/EDF+   one signal per lead (pyEDFlib); physical     from the file (all
            units converted to mV when uV/V              leads at one rate)
 NumPy      ``.npy`` of shape (n_samples,) or            ``fs`` required
@@ -71,7 +73,31 @@ def read_csv(path, fs) -> Recording:
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise file_error(path, f"not a numeric CSV ({str(exc).splitlines()[0]})") from None
     leads = [str(c) for c in df.columns] if has_header else [f"lead{i}" for i in range(df.shape[1])]
-    return _finish(path, path.stem, df.to_numpy().T, fs, leads)
+    signal = df.to_numpy().T
+    keep = _drop_time_columns(path, signal, leads, fs)
+    return _finish(path, path.stem, signal[keep], fs, [leads[i] for i in keep])
+
+
+def _drop_time_columns(path, signal, leads, fs) -> list[int]:
+    """Indices of the columns to keep: a strictly increasing column is a time or sample axis, not a lead.
+
+    No ECG rises at every one of thousands of samples; a device's export often
+    starts with such a column. It is left out with a note; when its steps
+    agree with ``fs`` in none of samples, seconds, milliseconds and
+    microseconds, ``fs`` or the file is wrong, and that is an error.
+    """
+    rising = [x.size > 2 and bool(np.all(np.diff(x) > 0)) for x in signal]
+    if all(rising):  # nothing else to read: let the ECG checks speak
+        return list(range(len(signal)))
+    for i in np.flatnonzero(rising):
+        step = float(np.median(np.diff(signal[i])))
+        # a sample index (step 1), or a time in s, ms or us: one of them must give --fs
+        if abs(step - 1.0) > 1e-9 and not any(abs(k / step - fs) <= 0.01 * fs for k in (1.0, 1e3, 1e6)):
+            raise file_error(path, f"column {leads[i]!r} is a time axis with steps of {step:g}: {1 / step:g} Hz in "
+                                   f"seconds, {1e3 / step:g} Hz in ms, {1e6 / step:g} Hz in us, none of them --fs {fs:g}")
+        warnings.warn(f"{path}: column {leads[i]!r} rises at every sample: taken as a time axis and left out",
+                      stacklevel=3)
+    return [i for i, r in enumerate(rising) if not r]
 
 
 def _is_number(s: str) -> bool:
