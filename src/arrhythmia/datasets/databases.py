@@ -70,6 +70,11 @@ def get_database(name: str) -> Database:
     return DATABASES[name]
 
 
+def read_records_file(path) -> tuple[str, ...]:
+    """Record names listed in a WFDB ``RECORDS`` file, one a line (blank lines skipped)."""
+    return tuple(line.strip() for line in Path(path).read_text().splitlines() if line.strip())
+
+
 def list_records(data_dir) -> tuple[str, ...]:
     """Every record of a folder: its ``RECORDS`` file, else each ``.hea`` with an ``.atr`` beside it.
 
@@ -92,7 +97,7 @@ def list_records(data_dir) -> tuple[str, ...]:
         raise file_error(d, "data directory not found (set --data-dir or ARRHYTHMIA_DATA_DIR, or run 'arrhythmia data fetch')")
     listing = d / "RECORDS"
     if listing.is_file():
-        names = tuple(line.strip() for line in listing.read_text().splitlines() if line.strip())
+        names = read_records_file(listing)
     else:
         names = tuple(sorted(p.stem for p in d.glob("*.hea") if p.with_suffix(".atr").is_file()))
     if not names:

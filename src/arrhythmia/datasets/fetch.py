@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ArrhythmiaError
-from .databases import get_database
+from .databases import get_database, read_records_file
 from .records import MITDB_RECORDS
 
 PHYSIONET_INDEX_URL = "https://physionet.org/files/"
@@ -81,9 +81,7 @@ def _local_records(data_dir, database) -> tuple[str, ...] | None:
     if database.records is not None:
         return database.records
     listing = Path(data_dir) / "RECORDS"
-    if not listing.is_file():
-        return None
-    return tuple(x.strip() for x in listing.read_text().splitlines() if x.strip()) or None
+    return (read_records_file(listing) or None) if listing.is_file() else None
 
 
 def fetch_mitdb(data_dir, index_url: str = PHYSIONET_INDEX_URL, records=MITDB_RECORDS,
@@ -155,7 +153,7 @@ def fetch_database(name: str, data_dir, index_url: str = PHYSIONET_INDEX_URL, re
         extra = []
         if records is None and database.records is None:
             get("RECORDS")
-            records = tuple(x.strip() for x in (tmp / "RECORDS").read_text().splitlines() if x.strip())
+            records = read_records_file(tmp / "RECORDS")
             if not records:
                 raise ArrhythmiaError(f"{index_url.rstrip('/')}/{db}/RECORDS: no record listed")
             extra = ["RECORDS"]
