@@ -128,7 +128,8 @@ def read_annotations(path, annotator: str = "atr") -> Annotations:
     return Annotations(np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype=object))
 
 
-def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, extension: str = "arr", aux_note=None) -> Path:
+def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, extension: str = "arr", aux_note=None,
+                      chan=None) -> Path:
     """Write a WFDB annotation file ``<out_dir>/<record_name>.<extension>``.
 
     Parameters
@@ -145,6 +146,8 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
         Annotator name (file extension).
     aux_note : sequence of str, optional
         Free text per annotation (e.g. the confidence).
+    chan : array_like of int, optional
+        Channel per annotation (WFDB orders annotations on one sample by channel).
 
     Returns
     -------
@@ -157,6 +160,8 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
     kwargs = {}
     if aux_note is not None:
         kwargs["aux_note"] = list(aux_note)
+    if chan is not None:
+        kwargs["chan"] = np.asarray(chan, dtype=np.int64)
     wfdb.wrann(
         record_name,
         extension,

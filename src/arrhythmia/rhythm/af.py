@@ -1,0 +1,274 @@
+"""Atrial fibrillation episodes from beat times (pure NumPy).
+
+The detector works on the RR sequence alone: :func:`~arrhythmia.rhythm.af_features.rr_features`
+describes each RR interval's neighbourhood, a logistic regression turns the
+features into an AF probability per interval (:func:`af_probability`), and
+:func:`extract_episodes` turns the probabilities into episodes with
+hysteresis, a minimum gap and a minimum duration. The learned parameters live
+in ``af_model.json`` beside this module, written by
+``scripts/build_af_detector.py`` (cross-validated over the Long Term AF
+Database's patients); :func:`load_model` reads them and :func:`detect_af`
+runs the whole chain. :func:`rhythm_annotations` gives the WFDB rhythm marks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .af_features import FEATURE_NAMES, rr_features
+
+AF_LABEL = "(AFIB"
+AFL_LABEL = "(AFL"
+NORMAL_LABEL = "(N"
+MODEL_FILE = Path(__file__).with_name("af_model.json")
+LOG_EPS = 0.005
+"""Offset of the log transform (features are shares and relative differences, >= 0)."""
+MIN_BEATS = 8
+"""Fewer beats than this give no episode (no window to judge irregularity over)."""
+
+
+@dataclass(frozen=True)
+class AFModel:
+    """Parameters of the AF detector.
+
+    Attributes
+    ----------
+    window : int
+        RR intervals per feature window.
+    features : tuple of str
+        Feature names used, a subset of :data:`~arrhythmia.rhythm.af_features.FEATURE_NAMES`.
+    mean, scale : tuple of float
+        Standardisation of each used feature (learned on the training records).
+    weights : tuple of float
+        Logistic-regression weight per standardised feature.
+    bias : float
+    log_features : tuple of str
+        Features taken as ``log(value + LOG_EPS)`` before standardisation.
+    threshold_on, threshold_off : float
+        Hysteresis on the AF probability: an episode starts where it reaches
+        ``threshold_on`` and lasts until it falls below ``threshold_off``.
+    merge_gap_s : float
+        Episodes separated by less than this (seconds) are joined.
+    min_duration_s : float
+        Shorter episodes (after joining) are dropped.
+    info : dict
+        Provenance (training data, date, cross-validation figures); not used.
+    """
+
+    window: int
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    log_features: tuple[str, ...] = ()
+    threshold_on: float = 0.5
+    threshold_off: float = 0.5
+    merge_gap_s: float = 0.0
+    min_duration_s: float = 0.0
+    info: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        unknown = [f for f in (*self.features, *self.log_features) if f not in FEATURE_NAMES]
+        if unknown or not (len(self.features) == len(self.mean) == len(self.scale) == len(self.weights)):
+            raise ValueError(f"inconsistent AF model: features {self.features}, unknown {unknown}")
+        if self.threshold_off > self.threshold_on:
+            raise ValueError("AF model: threshold_off must not exceed threshold_on")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["features"] = list(self.features)
+        d["log_features"] = list(self.log_features)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AFModel":
+        d = dict(d)
+        for k in ("features", "log_features", "mean", "scale", "weights"):
+            d[k] = tuple(d[k])
+        return cls(**d)
+
+
+def load_model(path=None) -> AFModel:
+    """Read an :class:`AFModel` from JSON (default: the one shipped in the package)."""
+    with open(path or MODEL_FILE) as f:
+        return AFModel.from_dict(json.load(f))
+
+
+def model_inputs(full: np.ndarray, model: AFModel) -> np.ndarray:
+    """The model's columns of a :func:`rr_features` matrix, log-transformed where it says (not standardised)."""
+    cols = [FEATURE_NAMES.index(f) for f in model.features]
+    x = np.asarray(full, dtype=float)[:, cols]
+    logs = [i for i, f in enumerate(model.features) if f in model.log_features]
+    x[:, logs] = np.log(x[:, logs] + LOG_EPS)
+    return x
+
+
+def feature_matrix(rr, model: AFModel) -> np.ndarray:
+    """The model's features, transformed and standardised, one row per RR interval."""
+    return (model_inputs(rr_features(rr, model.window), model) - np.asarray(model.mean)) / np.asarray(model.scale)
+
+
+def af_probability(rr, model: AFModel) -> np.ndarray:
+    """AF probability of every RR interval.
+
+    Parameters
+    ----------
+    rr : array_like of float, shape (n,)
+        RR intervals, seconds.
+    model : AFModel
+
+    Returns
+    -------
+    ndarray of float, shape (n,), in [0, 1]
+    """
+    z = feature_matrix(rr, model) @ np.asarray(model.weights) + model.bias
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def hysteresis(p, on: float, off: float) -> np.ndarray:
+    """Boolean state: True from where ``p >= on`` until ``p < off`` (vectorised).
+
+    Starts False. With ``on == off`` it is simply ``p >= on``.
+    """
+    p = np.asarray(p, dtype=float)
+    idx = np.arange(p.size)
+    last_on = np.maximum.accumulate(np.where(p >= on, idx, -1))
+    last_off = np.maximum.accumulate(np.where(p < off, idx, -1))
+    return last_on > last_off
+
+
+def _runs(mask: np.ndarray) -> np.ndarray:
+    """(k, 2) [first, last + 1) index pairs of the True runs of ``mask``."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.column_stack([np.flatnonzero(d == 1), np.flatnonzero(d == -1)])
+
+
+def episodes_from_intervals(is_af, beat_samples, n_samples: int, fs: float,
+                            merge_gap_s: float = 0.0, min_duration_s: float = 0.0) -> np.ndarray:
+    """Episodes [start, end) in samples from a per-RR-interval AF decision.
+
+    Interval ``i`` spans beats ``i`` to ``i + 1``. A run of AF intervals
+    ``a..b`` is the episode from beat ``a`` to beat ``b + 1`` (to
+    ``n_samples`` when it reaches the last beat, and from sample 0 when it
+    starts at the first). Episodes less than ``merge_gap_s`` apart are joined,
+    then those shorter than ``min_duration_s`` dropped.
+
+    Returns
+    -------
+    ndarray of int64, shape (k, 2)
+    """
+    t = np.asarray(beat_samples, dtype=np.int64)
+    runs = _runs(np.asarray(is_af, dtype=bool))
+    if runs.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    ep = np.column_stack([t[runs[:, 0]], t[runs[:, 1]]])
+    ep[runs[:, 1] == t.size - 1, 1] = n_samples
+    ep[runs[:, 0] == 0, 0] = 0
+    if merge_gap_s > 0 and len(ep) > 1:
+        keep_gap = (ep[1:, 0] - ep[:-1, 1]) >= merge_gap_s * fs
+        starts = np.concatenate([[True], keep_gap])
+        ends = np.concatenate([keep_gap, [True]])
+        ep = np.column_stack([ep[starts, 0], ep[ends, 1]])
+    return ep[(ep[:, 1] - ep[:, 0]) >= min_duration_s * fs]
+
+
+@dataclass(frozen=True)
+class AFResult:
+    """What :func:`detect_af` found.
+
+    Attributes
+    ----------
+    episodes : ndarray of int64, shape (k, 2)
+        [start, end) samples of each episode.
+    labels : tuple of str
+        Rhythm label of each episode (``'(AFIB'``).
+    probability : ndarray of float, shape (n_beats - 1,)
+        AF probability of each RR interval.
+    """
+
+    episodes: np.ndarray
+    labels: tuple[str, ...]
+    probability: np.ndarray
+
+
+def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = None) -> AFResult:
+    """AF episodes of a record from its beat times.
+
+    Parameters
+    ----------
+    beat_samples : array_like of int
+        Sample index of every beat, ascending.
+    fs : float
+        Sampling rate, Hz.
+    n_samples : int
+        Record length, samples (episodes that reach the last beat end here).
+    model : AFModel, optional
+        Default: the shipped model (:func:`load_model`).
+
+    Returns
+    -------
+    AFResult
+    """
+    model = model or load_model()
+    t = np.asarray(beat_samples, dtype=np.int64)
+    if t.size < MIN_BEATS:
+        return AFResult(np.zeros((0, 2), dtype=np.int64), (), np.zeros(max(t.size - 1, 0)))
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("beat samples must be strictly increasing")
+    p = af_probability(np.diff(t) / fs, model)
+    state = hysteresis(p, model.threshold_on, model.threshold_off)
+    ep = episodes_from_intervals(state, t, n_samples, fs, model.merge_gap_s, model.min_duration_s)
+    return AFResult(ep, (AF_LABEL,) * len(ep), p)
+
+
+def rhythm_annotations(episodes, labels, beat_samples, normal: str = NORMAL_LABEL):
+    """WFDB rhythm marks for episodes: a ``+`` at every change of rhythm.
+
+    The first mark is at the first beat (the rhythm the record starts in);
+    each episode gets its label at its start and ``normal`` where it ends
+    (unless another episode starts there, or the record ends).
+
+    Parameters
+    ----------
+    episodes : array_like of int, shape (k, 2)
+        Sorted, non-overlapping [start, end) samples.
+    labels : sequence of str
+        One aux label per episode (``'(AFIB'``, ``'(AFL'``).
+    beat_samples : array_like of int
+        Beat samples; only the first (and the last, to tell the end of the record) are used.
+    normal : str
+        Label of the rhythm outside the episodes.
+
+    Returns
+    -------
+    samples : ndarray of int64
+    symbols : list of str
+        All ``'+'``.
+    aux : list of str
+        The rhythm label of each mark; ready for ``wfdb.wrann(..., aux_note=aux)``.
+    """
+    t = np.asarray(beat_samples, dtype=np.int64)
+    ep = np.asarray(episodes, dtype=np.int64).reshape(-1, 2)
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64), [], []
+    first, last = int(t[0]), int(t[-1])
+    marks: list[tuple[int, str]] = []
+    for (a, b), lab in zip(ep.tolist(), labels):
+        marks.append((max(a, first), lab))
+        if b <= last:
+            marks.append((b, normal))
+    if not marks or marks[0][0] > first:
+        marks.insert(0, (first, normal))
+    out: list[tuple[int, str]] = []
+    for s, lab in marks:                    # a label at the sample where the previous one ends replaces it
+        if out and out[-1][0] == s:
+            out[-1] = (s, lab)
+        elif not out or out[-1][1] != lab:
+            out.append((s, lab))
+    samples = np.array([s for s, _ in out], dtype=np.int64)
+    return samples, ["+"] * len(out), [lab for _, lab in out]
