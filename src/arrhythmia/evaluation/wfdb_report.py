@@ -55,3 +55,70 @@ def episode_sumstats(comparisons) -> str:
              "\nAverage                    " + avg(0) + avg(1) + avg(2) + avg(3) + "\n",
              _summary_footer(len(comparisons))]
     return "".join(lines)
+
+
+# ---------------------------------------------------------------- bxb -l / -L and their sumstats
+
+BXB_HEADER = {
+    True: ("Record Nn' Sn' Vn' Fn' On'  Ns  Ss  Vs  Fs' Os' Nv  Sv   Vv  Fv' Ov' No' So' Vo' Fo'"
+           "  Q Se   Q +P   V Se   V +P   S Se   S +P RR err\n"),
+    False: "Record Nn' Vn' Fn' On'  Nv   Vv  Fv' Ov' No' Vo' Fo'  Q Se   Q +P   V Se   V +P  V FPR\n",
+}
+"""The heading line of a new ``bxb -L`` (True: with SVEB) or ``bxb -l`` (False) report file."""
+
+
+def _p(num, den, fmt=" %6.2f"):
+    return pct_or_dash(num, den, fmt, "      -")
+
+
+def bxb_line(c) -> str:
+    """One record as ``bxb -L`` (``c.sveb``) or ``bxb -l`` prints it (with the newline)."""
+    k = c.line_counts()
+    v = list(k.values())
+    if c.sveb:
+        text = "%4s %5d %3d %3d %3d %3d %3d %3d %3d %3d %3d" % (c.record, *v[:10])
+        text += " %3d %3d %4d %3d %3d %3d %3d %3d %3d" % tuple(v[10:])
+    else:
+        text = "%4s %5d %3d %3d %3d %3d %4d %3d %3d %3d %3d %3d" % (c.record, *v)
+    figs = c.figure_terms()
+    text += "".join(_p(*f) for f in figs[:4])
+    if c.sveb:
+        text += _p(*figs[4]) + _p(*figs[5])
+        rr = c.rms_rr_error_ms
+        text += "     -" if rr != rr else " %6.2f" % rr
+    else:
+        text += _p(*figs[4], fmt=" %6.3f")
+    return text + "\n"
+
+
+def bxb_table(comparisons) -> str:
+    """The file ``bxb -L FILE`` (or ``-l``) builds over records: the heading, then one line per record."""
+    comparisons = list(comparisons)
+    return BXB_HEADER[comparisons[0].sveb] + "".join(bxb_line(c) for c in comparisons)
+
+
+def beat_sumstats(comparisons) -> str:
+    """What ``sumstats`` prints for a bxb line table: the table, then Sum, Gross, Average and totals."""
+    from .ec57 import gross_beats
+
+    comparisons = list(comparisons)
+    g = gross_beats(comparisons)
+    s = list(g.sums.values())
+    if g.sveb:
+        sep = "_" * 132
+        total = ("Sum %6d %3d %3d %3d %3d" % tuple(s[:5]) + " %3d %3d %3d %3d %3d" % tuple(s[5:10])
+                 + " %3d %3d %4d %3d %3d" % tuple(s[10:15]) + " %3d %3d %3d %3d\n" % tuple(s[15:]))
+        gross = "Gross".ljust(83) + "".join(_p(*t) for t in g.gross_terms)
+        avg = "Average".ljust(83) + "".join(_p(*t) for t in g.average_terms[:6])
+        rr_sum, rr_n = g.average_terms[6]
+        avg += _p(rr_sum / 100.0, rr_n)
+    else:
+        sep = "_" * 86
+        total = "Sum  %6d %3d %3d %3d" % tuple(s[:4]) + " %3d %4d %3d %3d" % tuple(s[4:8]) + " %3d %3d %3d\n" % tuple(s[8:])
+        gross = "Gross".ljust(54) + "".join(_p(*t) for t in g.gross_terms[:4]) + _p(*g.gross_terms[4], fmt=" %6.3f")
+        avg = "Average".ljust(54) + "".join(_p(*t) for t in g.average_terms[:4])
+        avg += _p(*g.average_terms[4], fmt=" %6.3f")
+    totals = "  ".join(f"Total {k if k == 'QRS' else k + 's'}{' complexes' if k == 'QRS' else ''}: {v}"
+                       for k, v in g.totals.items())
+    return (bxb_table(comparisons) + sep + "\n" + total + gross + "\n" + avg + "\n" + totals + "\n"
+            + _summary_footer(len(comparisons)))
