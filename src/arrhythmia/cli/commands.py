@@ -169,7 +169,7 @@ def peaks(args) -> int:
 
         data_dir = resolve_data_dir(args.data_dir)
         recs = resolve_records(args.records, data_dir)
-        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty())
+        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty(), start_s=args.start)
         print(score.format())
         return 0
     if not args.input:
@@ -195,6 +195,17 @@ def peaks(args) -> int:
             w.writerows([[f"{s / rec.fs:.4f}", int(s)] for s in p])
         tmp.replace(out)
         print(f"written to {out}")
+    return 0
+
+
+def compare(args) -> int:
+    from ..evaluation.compare import compare_folders
+
+    res = compare_folders(args.ref_dir, args.test_dir, args.annotator, reference=args.reference, start_s=args.start,
+                          records=args.records, episodes=args.episodes, sveb=not args.no_sveb, out=args.out)
+    sys.stdout.write(res.text)
+    if args.out:
+        print(f"written to {args.out}")
     return 0
 
 
