@@ -50,7 +50,8 @@ def pipeline_stats(cm6: np.ndarray) -> dict:
     }
 
 
-def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto", progress: bool = False) -> dict:
+def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto", progress: bool = False,
+                      force: bool = False) -> dict:
     """Detect + classify the test records of ``bundle`` and score against the reference.
 
     Parameters
@@ -83,13 +84,13 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     from ..io.wfdb_io import read_wfdb, write_annotations
     from ..labels import to_aami
     from .detection import MATCH_WINDOW_S, match_beats
-    from ..io.output import output_folder
-    from .evaluate import OUTPUT_MARK
+    from ..io.output import OutputFolder
 
+    guard = OutputFolder(out, "evaluate --detect", inputs=[bundle, data_dir], force=force).check()
     cfg = read_bundle_config(bundle)
     records = tuple(records or cfg.get("training", {}).get("test_records") or DS2)
     runner = load_runner(bundle, backend)
-    with output_folder(out, OUTPUT_MARK) as tmp:
+    with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
         per_record, bxb = {}, []
         (tmp / "annotations").mkdir()
