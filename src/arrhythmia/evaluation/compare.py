@@ -8,7 +8,6 @@ tools print (see ``tests/test_ec57.py`` and ``tests/test_episodes.py``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +77,8 @@ def compare_record(ref_dir, test_dir, record: str, annotator: str, reference: st
 
 
 def compare_folders(ref_dir, test_dir, annotator: str, reference: str = "atr", start_s: float = 300.0,
-                    records: str = "all", episodes: bool = False, sveb: bool = True, out=None) -> FolderComparison:
+                    records: str = "all", episodes: bool = False, sveb: bool = True, out=None,
+                    force: bool = False) -> FolderComparison:
     """Compare the test annotations of every record with the reference, as bxb/sumstats (and epicmp).
 
     Parameters
@@ -101,7 +101,10 @@ def compare_folders(ref_dir, test_dir, annotator: str, reference: str = "atr", s
     sveb : bool
         bxb ``-L`` (S kept apart) or ``-l`` (S counted as N).
     out : str or Path, optional
-        Also write the report there (atomically); nothing is written otherwise.
+        Also write the report there, whole or not at all; nothing is written
+        otherwise. Never one of the files read; an existing file only with
+        ``force`` (:class:`arrhythmia.io.output.OutputFile`).
+    force : bool
 
     Returns
     -------
@@ -115,17 +118,17 @@ def compare_folders(ref_dir, test_dir, annotator: str, reference: str = "atr", s
     if not test_dir.is_dir():
         raise file_error(test_dir, "test annotation folder not found")
     names = _records(records, ref_dir, reference)
+    guard = None
+    if out is not None:
+        from ..io.output import OutputFile
+
+        read = [d / f"{r}.{e}" for r in names for d, e in ((ref_dir, "hea"), (ref_dir, reference), (test_dir, annotator))]
+        guard = OutputFile(out, inputs=read, force=force).check()
     pairs = [compare_record(ref_dir, test_dir, r, annotator, reference, start_s, episodes, sveb) for r in names]
     beats = [b for b, _ in pairs]
     eps = [e for _, e in pairs] if episodes else None
     text = beat_sumstats(beats) + ("\n" + episode_sumstats(eps) if episodes else "")
-    if out is not None:
-        out = Path(out)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        try:
+    if guard is not None:
+        with guard.staging() as tmp:
             tmp.write_text(text)
-            os.replace(tmp, out)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise file_error(out, f"cannot write ({exc.strerror})") from None
     return FolderComparison(tuple(names), beats, eps, text)
