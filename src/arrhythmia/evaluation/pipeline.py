@@ -121,8 +121,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                 write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
                                   extension=ANNOTATOR)
                 bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
-        stats = pipeline_stats(cm6)
-        stats["ec57_bxb"] = _bxb_gross(bxb)
+        stats = {**pipeline_stats(cm6), "ec57_bxb": _bxb_gross(bxb)}
         result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
                   "records": list(records),
                   "backend": runner.backend, "matching_window_s": MATCH_WINDOW_S,
