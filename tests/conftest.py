@@ -41,6 +41,17 @@ def golden() -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def ltafdb(mitdb) -> Path:
+    """The Long Term AF Database folder (annotations and headers only), beside the MIT-BIH one; fails when absent."""
+    d = mitdb.parent / "ltafdb"
+    if not (d / "30.hea").is_file():
+        d = REPO.parent / "shared" / "data" / "ltafdb"
+    if not (d / "30.hea").is_file():
+        pytest.fail(f"ltafdb annotations not found at {d}: put ../shared/data/ltafdb beside the repo")
+    return d
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     """Beat caches of the test session go to a temporary folder."""

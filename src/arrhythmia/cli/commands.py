@@ -236,6 +236,15 @@ def _report_line(line: str) -> None:
     print(line, file=sys.stderr if line.startswith("arrhythmia: error:") else sys.stdout)
 
 
+def rhythm(args) -> int:
+    from ..rhythm.from_annotations import format_rhythm_summary, write_rhythm_outputs
+
+    s = write_rhythm_outputs(args.record, args.out, annotator=args.beats_from, fs=args.fs, force=args.force)
+    print(format_rhythm_summary(s))
+    print(f"{s['annotation_file']} and summary.json written to {args.out}")
+    return 0
+
+
 def demo(args) -> int:
     from ..inference.demo import format_demo, run_demo
 

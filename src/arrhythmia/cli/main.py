@@ -27,6 +27,17 @@ def _add_data_dir(p):
     p.add_argument("--data-dir", help="MIT-BIH record folder (default: $ARRHYTHMIA_DATA_DIR, else the user cache)")
 
 
+def _add_rhythm(sub, c) -> None:
+    p = sub.add_parser("rhythm", help="AF episodes and burden from the beats of an annotation file (no signal needed)")
+    p.add_argument("record", help="WFDB record path without extension (its header gives the rate and length)")
+    p.add_argument("--beats-from", required=True, metavar="ANNOTATOR",
+                   help="annotation file to read the beats from (atr, qrs, ...)")
+    p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz when the record has no header")
+    p.add_argument("--out", required=True, help="output folder: <record>.arr (beats and rhythm marks) and summary.json")
+    p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
+    p.set_defaults(func=c.rhythm)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from . import commands as c
 
@@ -180,6 +191,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                                 "recordings already annotated there)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.annotate)
+
+    _add_rhythm(sub, c)
 
     p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")

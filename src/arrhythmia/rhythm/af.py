@@ -28,7 +28,9 @@ MODEL_FILE = Path(__file__).with_name("af_model.json")
 LOG_EPS = 0.005
 """Offset of the log transform (features are shares and relative differences, >= 0)."""
 MIN_BEATS = 8
-"""Fewer beats than this give no episode (no window to judge irregularity over)."""
+"""Fewer judged intervals than this give no episode (no window to judge irregularity over)."""
+VENTRICULAR_LABELS = frozenset({"V", "E", "F"})
+"""Beat labels (MIT-BIH symbols, AAMI letters) whose RR intervals the detector leaves out."""
 
 
 @dataclass(frozen=True)
@@ -148,33 +150,81 @@ def _runs(mask: np.ndarray) -> np.ndarray:
     return np.column_stack([np.flatnonzero(d == 1), np.flatnonzero(d == -1)])
 
 
-def episodes_from_intervals(is_af, beat_samples, n_samples: int, fs: float,
-                            merge_gap_s: float = 0.0, min_duration_s: float = 0.0) -> np.ndarray:
-    """Episodes [start, end) in samples from a per-RR-interval AF decision.
+def judged_intervals(beat_samples, labels=None) -> tuple[np.ndarray, np.ndarray]:
+    """The RR intervals the detector judges: ``(starts, ends)`` samples.
 
-    Interval ``i`` spans beats ``i`` to ``i + 1``. A run of AF intervals
-    ``a..b`` is the episode from beat ``a`` to beat ``b + 1`` (to
-    ``n_samples`` when it reaches the last beat, and from sample 0 when it
-    starts at the first). Episodes less than ``merge_gap_s`` apart are joined,
-    then those shorter than ``min_duration_s`` dropped.
+    Every interval between successive beats, except, when ``labels`` are
+    given, those that begin or end at a ventricular beat
+    (:data:`VENTRICULAR_LABELS`): AF is an irregular *supraventricular*
+    rhythm, and a premature ventricular beat with its compensatory pause
+    makes any rhythm irregular. (The NN intervals of heart-rate variability.)
+
+    Parameters
+    ----------
+    beat_samples : array_like of int, shape (n,)
+    labels : sequence of str, optional
+        One label per beat: MIT-BIH symbols or AAMI letters.
+
+    Returns
+    -------
+    starts, ends : ndarray of int64
+    """
+    t = np.asarray(beat_samples, dtype=np.int64)
+    keep = np.ones(max(t.size - 1, 0), dtype=bool)
+    if labels is not None and t.size > 1:
+        v = np.isin(np.asarray(labels, dtype=str), list(VENTRICULAR_LABELS))
+        if v.size != t.size:
+            raise ValueError(f"labels and beat_samples differ in length: {v.size} vs {t.size}")
+        keep = ~v[:-1] & ~v[1:]
+    return t[:-1][keep], t[1:][keep]
+
+
+def episodes_from_intervals(is_af, starts, ends, n_samples: int, fs: float, merge_gap_s: float = 0.0,
+                            min_duration_s: float = 0.0, first: int | None = None,
+                            last: int | None = None) -> np.ndarray:
+    """Episodes [start, end) in samples from a per-interval AF decision.
+
+    Interval ``k`` spans ``starts[k]`` to ``ends[k]``. A run of AF intervals
+    ``a..b`` is the episode from ``starts[a]`` to ``ends[b]`` (intervals left
+    out between them, at ventricular beats, lie inside it); it runs to
+    ``n_samples`` when it ends at the last beat (``last``, default
+    ``ends[-1]``) and from sample 0 when it starts at the first (``first``,
+    default ``starts[0]``). Episodes less than ``merge_gap_s`` apart are
+    joined, then those shorter than ``min_duration_s`` dropped.
 
     Returns
     -------
     ndarray of int64, shape (k, 2)
     """
-    t = np.asarray(beat_samples, dtype=np.int64)
+    starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
     runs = _runs(np.asarray(is_af, dtype=bool))
     if runs.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    ep = np.column_stack([t[runs[:, 0]], t[runs[:, 1]]])
-    ep[runs[:, 1] == t.size - 1, 1] = n_samples
-    ep[runs[:, 0] == 0, 0] = 0
+    first = int(starts[0]) if first is None else int(first)
+    last = int(ends[-1]) if last is None else int(last)
+    ep = np.column_stack([starts[runs[:, 0]], ends[runs[:, 1] - 1]])
+    ep[ep[:, 1] >= last, 1] = n_samples
+    ep[ep[:, 0] <= first, 0] = 0
     if merge_gap_s > 0 and len(ep) > 1:
         keep_gap = (ep[1:, 0] - ep[:-1, 1]) >= merge_gap_s * fs
-        starts = np.concatenate([[True], keep_gap])
-        ends = np.concatenate([keep_gap, [True]])
-        ep = np.column_stack([ep[starts, 0], ep[ends, 1]])
+        first_of = np.concatenate([[True], keep_gap])
+        last_of = np.concatenate([keep_gap, [True]])
+        ep = np.column_stack([ep[first_of, 0], ep[last_of, 1]])
     return ep[(ep[:, 1] - ep[:, 0]) >= min_duration_s * fs]
+
+
+def in_episodes(samples, episodes) -> np.ndarray:
+    """Which ``samples`` (beat times) lie inside one of the sorted, disjoint [start, end) ``episodes``.
+
+    For the classifier: a beat inside an AF episode is irregular because of
+    the rhythm, not premature (not S because of its RR intervals).
+    """
+    t = np.asarray(samples, dtype=np.int64)
+    ep = np.asarray(episodes, dtype=np.int64).reshape(-1, 2)
+    if ep.size == 0:
+        return np.zeros(t.shape, dtype=bool)
+    k = np.searchsorted(ep[:, 0], t, side="right") - 1
+    return (k >= 0) & (t < ep[np.maximum(k, 0), 1])
 
 
 @dataclass(frozen=True)
@@ -187,28 +237,35 @@ class AFResult:
         [start, end) samples of each episode.
     labels : tuple of str
         Rhythm label of each episode (``'(AFIB'``).
-    probability : ndarray of float, shape (n_beats - 1,)
-        AF probability of each RR interval.
+    interval_starts, interval_ends : ndarray of int64, shape (m,)
+        The RR intervals judged (:func:`judged_intervals`).
+    probability : ndarray of float, shape (m,)
+        AF probability of each judged interval.
     """
 
     episodes: np.ndarray
     labels: tuple[str, ...]
+    interval_starts: np.ndarray
+    interval_ends: np.ndarray
     probability: np.ndarray
 
 
-def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = None) -> AFResult:
-    """AF episodes of a record from its beat times.
+def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = None, labels=None) -> AFResult:
+    """AF episodes of a record from its beat times (and, if given, labels).
 
     Parameters
     ----------
     beat_samples : array_like of int
-        Sample index of every beat, ascending.
+        Sample index of every beat, strictly ascending.
     fs : float
         Sampling rate, Hz.
     n_samples : int
         Record length, samples (episodes that reach the last beat end here).
     model : AFModel, optional
         Default: the shipped model (:func:`load_model`).
+    labels : sequence of str, optional
+        One label per beat (MIT-BIH symbols or AAMI letters); intervals at
+        ventricular beats are then left out (:func:`judged_intervals`).
 
     Returns
     -------
@@ -216,14 +273,17 @@ def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = N
     """
     model = model or load_model()
     t = np.asarray(beat_samples, dtype=np.int64)
-    if t.size < MIN_BEATS:
-        return AFResult(np.zeros((0, 2), dtype=np.int64), (), np.zeros(max(t.size - 1, 0)))
     if np.any(np.diff(t) <= 0):
         raise ValueError("beat samples must be strictly increasing")
-    p = af_probability(np.diff(t) / fs, model)
+    starts, ends = judged_intervals(t, labels)
+    if starts.size < MIN_BEATS:
+        none = np.zeros(0, dtype=np.int64)
+        return AFResult(np.zeros((0, 2), dtype=np.int64), (), none, none, np.zeros(0))
+    p = af_probability((ends - starts) / fs, model)
     state = hysteresis(p, model.threshold_on, model.threshold_off)
-    ep = episodes_from_intervals(state, t, n_samples, fs, model.merge_gap_s, model.min_duration_s)
-    return AFResult(ep, (AF_LABEL,) * len(ep), p)
+    ep = episodes_from_intervals(state, starts, ends, n_samples, fs, model.merge_gap_s, model.min_duration_s,
+                                 first=t[0], last=t[-1])
+    return AFResult(ep, (AF_LABEL,) * len(ep), starts, ends, p)
 
 
 def rhythm_annotations(episodes, labels, beat_samples, normal: str = NORMAL_LABEL):

@@ -18,9 +18,9 @@ import numpy as np
 
 from ..errors import ArrhythmiaError, file_error
 from ..labels import BEAT_SYMBOLS
-from .af import AF_LABEL, AFModel, detect_af, load_model, rhythm_annotations
+from .af import AF_LABEL, AFModel, detect_af, in_episodes, load_model, rhythm_annotations
 
-OUTPUT_MARK = "summary.json"
+SUMMARY_FILE = "summary.json"
 
 
 @dataclass(frozen=True)
@@ -209,14 +209,12 @@ def af_burden(episodes, beat_samples, n_samples: int) -> tuple[float, float]:
     ep = np.asarray(episodes, dtype=np.int64).reshape(-1, 2)
     t = np.asarray(beat_samples, dtype=np.int64)
     time_pct = 100.0 * float((ep[:, 1] - ep[:, 0]).sum()) / n_samples if n_samples else 0.0
-    k = np.searchsorted(ep[:, 0], t, side="right") - 1
-    inside = (k >= 0) & (t < ep[np.maximum(k, 0), 1]) if ep.size else np.zeros(t.size, bool)
-    beats_pct = 100.0 * float(inside.mean()) if t.size else 0.0
+    beats_pct = 100.0 * float(in_episodes(t, ep).mean()) if t.size else 0.0
     return time_pct, beats_pct
 
 
 def analyse_beats_from(path, annotator: str = "atr", fs: float | None = None,
-                       model: AFModel | None = None) -> RhythmResult:
+                       model: AFModel | None = None, use_labels: bool = True) -> RhythmResult:
     """Read a record's beats from ``annotator`` and find its AF episodes (no signal read).
 
     Parameters
@@ -229,6 +227,9 @@ def analyse_beats_from(path, annotator: str = "atr", fs: float | None = None,
         Sampling rate when the record gives none.
     model : AFModel, optional
         Default: the shipped detector.
+    use_labels : bool
+        Leave out the RR intervals at beats the file labels ventricular
+        (V, E, F); an unaudited detector's file (all N) has none.
 
     Returns
     -------
@@ -240,16 +241,18 @@ def analyse_beats_from(path, annotator: str = "atr", fs: float | None = None,
     notes = list(beats.notes)
     if not keep.all():
         notes.append(f"{int((~keep).sum())} beats share a sample with the previous one: left out of the RR sequence")
-    res = detect_af(t[keep], beats.fs, beats.n_samples, model or load_model())
+    labels = beats.symbols[keep] if use_labels else None
+    res = detect_af(t[keep], beats.fs, beats.n_samples, model or load_model(), labels=labels)
     time_pct, beats_pct = af_burden(res.episodes, t, beats.n_samples)
     return RhythmResult(beats, res.episodes, res.labels, time_pct, beats_pct, tuple(notes))
 
 
 def write_rhythm_outputs(path, out, annotator: str = "atr", fs: float | None = None,
-                         extension: str = "arr") -> dict:
+                         extension: str = "arr", force: bool = False) -> dict:
     """``arrhythmia rhythm REC --beats-from ANNOTATOR --out DIR``: write ``<rec>.<extension>`` and ``summary.json``.
 
-    The folder appears whole or not at all (:func:`arrhythmia.io.output.output_folder`).
+    The folder follows the project's output policy (:class:`arrhythmia.io.output.OutputFolder`):
+    never over an input, only over an earlier output of ours with ``force``, whole or not at all.
 
     Returns
     -------
@@ -257,15 +260,17 @@ def write_rhythm_outputs(path, out, annotator: str = "atr", fs: float | None = N
         The summary written.
     """
     from ..bundle import write_json
-    from ..io.output import check_output, output_folder
+    from ..io.output import OutputFolder
 
-    out = check_output(out, OUTPUT_MARK)
-    result = analyse_beats_from(path, annotator, fs)
-    with output_folder(out, OUTPUT_MARK) as tmp:
-        result.write_annotations(tmp, extension)
+    p = _record_path(path)
+    inputs = [q for q in (p.with_suffix(".hea"), p.with_suffix("." + annotator)) if q.exists()]
+    guard = OutputFolder(out, "rhythm", inputs=inputs, force=force).check()
+    result = analyse_beats_from(p, annotator, fs)
+    with guard.staging() as tmp:
+        written = result.write_annotations(tmp, extension)
         summary = result.summary()
-        summary["annotation_file"] = f"{result.beats.record}.{extension}"
-        write_json(tmp / OUTPUT_MARK, summary)
+        summary["annotation_file"] = written.name
+        write_json(tmp / SUMMARY_FILE, summary)
     return summary
 
 
