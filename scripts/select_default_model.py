@@ -5,7 +5,7 @@
 DS2 is never loaded. Every candidate is scored on the recipe that is shipped:
 train on all training records, no validation holdout, a fixed epoch budget
 (the candidate's, or ``--epochs``) spanned by a cosine learning-rate schedule
-(:func:`arrhythmia.evaluation.cv.cross_validate_epochs`). On each of 5
+(:func:`arrhythmia.experiments.cv.cross_validate_epochs`). On each of 5
 patient-wise folds of DS1 it trains on the other folds and predicts the
 held-out records; the predictions of the 5 folds are pooled (every DS1 beat
 predicted once by a model that never saw its patient). Score = mean of S Se,
@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 
 from arrhythmia.datasets.location import resolve_data_dir
-from arrhythmia.evaluation.cv import cross_validate_epochs
+from arrhythmia.experiments.cv import cross_validate_epochs
 from arrhythmia.evaluation.metrics import format_pct
 from arrhythmia.training import TrainConfig
 

@@ -35,13 +35,13 @@ def test_beats_match_rdann(mitdb):
     # the first beat of 100 at sample 77 is too close to the start for the 100-sample pre-window
     # (and its last beat is within 200 samples of the end): two N beats dropped
     assert not ((b.record == "100") & (b.sample == 77)).any()
-    assert b.dropped["100"].tolist() == [2, 0, 0, 0, 0]
+    assert b.dropped["mitdb:100"].tolist() == [2, 0, 0, 0, 0]
     assert lookup("100", 2044) == ("A", 1)
     assert lookup("208", 697) == ("F", 3)
     assert lookup("208", 649704) == ("N", 0)
     # the first F of 208 at sample 46 is too close to the start for the '300' window (100 before)
     assert not ((b.record == "208") & (b.sample == 46)).any()
-    assert b.dropped["208"][3] >= 1
+    assert b.dropped["mitdb:208"][3] >= 1
 
 
 def test_window_content_is_the_filtered_signal(mitdb):

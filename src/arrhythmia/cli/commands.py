@@ -49,10 +49,11 @@ def data_verify(args) -> int:
 def data_summary(args) -> int:
     from ..datasets.location import resolve_data_dir
     from ..datasets.summary import summarize
+    from ..reports.text import format_data_summary
 
     s = summarize(resolve_data_dir(args.data_dir), split=args.split, window=args.preset,
                   seed=args.seed, n_folds=args.folds)
-    print(s.format())
+    print(format_data_summary(s))
     return 0
 
 
@@ -88,8 +89,10 @@ def train(args) -> int:
               "epochs is kept)")
         return 0
     print(f"model {name} written to {out} (best epoch {result.best_epoch} of {result.epochs_run})")
+    from ..reports.text import format_classification
+
     print("validation on held-out training records (never the test records):")
-    print(result.report.format())
+    print(format_classification(result.report))
     return 0
 
 
@@ -107,7 +110,8 @@ def evaluate(args) -> int:
         raise ArrhythmiaError("Invalid option '--records': only with --detect (the whole pipeline on any annotated "
                               "records); without it, the test records are those of the bundle's split.")
     if args.cv is not None:
-        from ..evaluation.cv import cross_validate, format_cv
+        from ..experiments.cv import cross_validate
+        from ..reports.markdown import format_cv
 
         if args.cv < 2:
             from ..errors import ArrhythmiaError
@@ -118,7 +122,8 @@ def evaluate(args) -> int:
         print(format_cv(summary))
         return 0
     if args.detect:
-        from ..evaluation.pipeline import evaluate_pipeline, format_pipeline
+        from ..experiments.pipeline_eval import evaluate_pipeline
+        from ..reports.markdown import format_pipeline
 
         from ..datasets.databases import resolve_records
 
@@ -128,12 +133,14 @@ def evaluate(args) -> int:
         print(format_pipeline(res))
         print(f"metrics, report, predictions and annotations written to {args.out}")
         return 0
-    from ..evaluation.evaluate import evaluate_bundle
+    from ..experiments.evaluate import evaluate_bundle
 
     ev = evaluate_bundle(args.bundle, data_dir, args.out, split=args.split, progress=sys.stderr.isatty(),
                          force=args.force)
     print(f"split: {ev.split_label}; {ev.n_beats} test beats")
-    print(ev.report.format())
+    from ..reports.text import format_classification
+
+    print(format_classification(ev.report))
     print(f"report, metrics, predictions, plots and annotations written to {ev.out}")
     return 0
 
@@ -142,7 +149,7 @@ def benchmark(args) -> int:
     import shlex
 
     from ..datasets.location import resolve_data_dir
-    from ..evaluation.benchmark import run_benchmark
+    from ..experiments.benchmark import run_benchmark
 
     models = [m.strip() for m in args.models.split(",")] if args.models else None
     if models:
@@ -171,7 +178,9 @@ def peaks(args) -> int:
         data_dir = resolve_data_dir(args.data_dir)
         recs = resolve_records(args.records, data_dir)
         score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty())
-        print(score.format())
+        from ..reports.text import format_detection
+
+        print(format_detection(score))
         return 0
     if not args.input:
         raise ArrhythmiaError("arrhythmia peaks: give an INPUT recording, or --evaluate")
@@ -197,7 +206,7 @@ def export(args) -> int:
 
 def annotate(args) -> int:
     from ..inference.annotate import annotate as run
-    from ..inference.rhythm import format_summary
+    from ..reports.text import format_summary
 
     src = Path(args.input)
     kw = dict(model=args.model, fs=args.fs, backend=args.backend, review_below=args.review_below,
@@ -225,7 +234,8 @@ def _report_line(line: str) -> None:
 
 
 def demo(args) -> int:
-    from ..inference.demo import format_demo, run_demo
+    from ..experiments.demo import run_demo
+    from ..reports.text import format_demo
 
     r = run_demo(args.out, model=args.model, seed=args.seed, duration=args.duration, force=args.force)
     print(format_demo(r))

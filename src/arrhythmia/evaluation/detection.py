@@ -73,14 +73,6 @@ class DetectionScore:
         """Records with the most errors (missed + extra)."""
         return sorted(self.per_record.items(), key=lambda kv: -(kv[1]["fn"] + kv[1]["fp"]))[:n]
 
-    def format(self, n_worst: int = 5) -> str:
-        lines = [f"{len(self.per_record)} records, {self.tp + self.fn} reference beats: "
-                 f"Se {100 * self.se:.2f} %  +P {100 * self.ppv:.2f} %  (TP {self.tp}, FN {self.fn}, FP {self.fp})",
-                 "worst records (missed + extra):"]
-        for rec, c in self.worst(n_worst):
-            lines.append(f"  {rec}: missed {c['fn']}, extra {c['fp']} of {c['tp'] + c['fn']} beats")
-        return "\n".join(lines)
-
 
 def score_detections(reference: dict, detected: dict, fs, window_s: float = MATCH_WINDOW_S) -> DetectionScore:
     """Gross sensitivity and positive predictivity over records.

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import AAMI_CLASSES
-from .metrics import class_stats, format_pct, macro
+from ..evaluation.metrics import class_stats, macro
+from ..reports.markdown import CLASSES6, format_pipeline
 
-NONE = "-"
-CLASSES6 = AAMI_CLASSES + (NONE,)
+NONE = CLASSES6[-1]
 
 
 def pipeline_stats(cm6: np.ndarray) -> dict:
@@ -72,16 +72,19 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
 
     from ..bundle import read_bundle_config, write_json
     from ..datasets.records import DS2
-    from ..inference.annotate import ANNOTATOR, classify_recording
+    from ..datasets.references import RecordRef
+    from ..inference.outputs import ANNOTATOR
+    from ..pipeline.process import classify_recording
     from ..inference.runners import load_runner
     from ..io.wfdb_io import read_wfdb, write_annotations
     from ..labels import to_aami
-    from .detection import MATCH_WINDOW_S, match_beats
+    from ..evaluation.detection import MATCH_WINDOW_S, match_beats
     from ..io.output import OutputFolder
 
     guard = OutputFolder(out, "evaluate --detect", inputs=[bundle, data_dir], force=force).check()
     cfg = read_bundle_config(bundle)
-    records = tuple(records or cfg.get("training", {}).get("test_records") or DS2)
+    # a bundle's test records are keys ('mitdb:100'; older bundles: names); here, names of records in data_dir
+    records = tuple(records or [RecordRef.parse(r).record for r in cfg.get("training", {}).get("test_records") or DS2])
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
@@ -124,24 +127,3 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     return result
 
 
-def format_pipeline(r: dict) -> str:
-    def f(v):
-        return format_pct(v, 2)
-
-    d = r["detection"]
-    lines = [f"# Whole automatic pipeline: `{r['model']}` (R-peak detection + classification)", "",
-             f"Records ({r.get('data_dir', '')}): {' '.join(r['records'])}. Detections matched to reference beats within "
-             f"{1000 * r['matching_window_s']:.0f} ms; missed beats are false negatives of their class, extra "
-             "detections false positives of their predicted class.", "",
-             f"Detection: Se {f(d['se'])} %, +P {f(d['ppv'])} % ({d['matched']} matched, {d['missed']} missed, "
-             f"{d['extra']} extra of {d['reference_beats']} reference beats)", "",
-             "| class | Se % | +P % | F1 % | reference beats |", "|---|---:|---:|---:|---:|"]
-    for c in ("S", "V", "N", "F", "Q"):
-        s = r["per_class"][c]
-        lines.append(f"| {c} | {f(s['se'])} | {f(s['ppv'])} | {f(s['f1'])} | {s['support']} |")
-    lines += ["", f"macro-F1 (N, S, V, F) {f(r['macro_f1'])} %; accuracy over reference beats {f(r['accuracy'])} %", "",
-              "Confusion matrix (rows: reference, `-` = no reference beat; columns: predicted, `-` = missed):", "",
-              "| | " + " | ".join(CLASSES6) + " |", "|---" * 7 + "|"]
-    for i, c in enumerate(CLASSES6):
-        lines.append(f"| **{c}** | " + " | ".join(str(v) for v in r["confusion_matrix"][i]) + " |")
-    return "\n".join(lines) + "\n"
