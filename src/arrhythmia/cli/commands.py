@@ -177,7 +177,7 @@ def peaks(args) -> int:
 
         data_dir = resolve_data_dir(args.data_dir)
         recs = resolve_records(args.records, data_dir)
-        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty())
+        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty(), start_s=args.start)
         from ..reports.text import format_detection
 
         print(format_detection(score))
@@ -189,6 +189,18 @@ def peaks(args) -> int:
     r = find_peaks(args.input, args.fs, lead=args.lead, out=args.out, force=args.force)
     print(f"{r.name}: {r.samples.size} R peaks in {r.duration_s:.1f} s on lead {r.lead} "
           f"(median heart rate {r.median_hr_bpm:.0f} bpm)")
+    if args.out:
+        print(f"written to {args.out}")
+    return 0
+
+
+def compare(args) -> int:
+    from ..evaluation.compare import compare_folders
+
+    res = compare_folders(args.ref_dir, args.test_dir, args.annotator, reference=args.reference, start_s=args.start,
+                          records=args.records, episodes=args.episodes, sveb=not args.no_sveb, out=args.out,
+                          force=args.force)
+    sys.stdout.write(res.text)
     if args.out:
         print(f"written to {args.out}")
     return 0

@@ -140,8 +140,25 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="score against the MIT-BIH reference beats (150 ms window) instead")
     p.add_argument("--records", default="all",
                    help="with --evaluate: all (every annotated record of the folder), DS1, DS2 or a comma-separated list")
+    p.add_argument("--from", dest="start", type=float, default=0.0, metavar="SECONDS",
+                   help="with --evaluate: score from this time on, as WFDB bxb -f (default 0, the whole record; EC57: 300)")
     _add_data_dir(p)
     p.set_defaults(func=c.peaks)
+
+    p = sub.add_parser("compare", help="score test annotation files against reference ones as WFDB bxb/sumstats "
+                                       "(and epicmp) do: per-record table, Gross and Average")
+    p.add_argument("--ref-dir", required=True, help="folder of WFDB records: headers and reference annotations")
+    p.add_argument("--test-dir", required=True, help="folder of the test annotation files <record>.<annotator>")
+    p.add_argument("--annotator", required=True, help="test annotator (file extension), e.g. arr")
+    p.add_argument("--reference", default="atr", help="reference annotator (default atr)")
+    p.add_argument("--from", dest="start", type=float, default=300.0, metavar="SECONDS",
+                   help="start of the scored period, as bxb -f (default 300: EC57's 5 minutes; 0: whole records)")
+    p.add_argument("--records", default="all", help="all (default), DS1, DS2 or a comma-separated list")
+    p.add_argument("--episodes", action="store_true", help="also compare AF episodes, as epicmp -A")
+    p.add_argument("--no-sveb", action="store_true", help="bxb -l table (S counted as N) instead of -L")
+    p.add_argument("--out", default=None, help="also write the report to this file (default: print only)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (never a file read)")
+    p.set_defaults(func=c.compare)
 
     p = sub.add_parser("export", help="export a bundle to ONNX and check parity with PyTorch")
     p.add_argument("bundle")

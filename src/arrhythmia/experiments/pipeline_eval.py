@@ -11,6 +11,13 @@ within 150 ms. The confusion matrix gains a row and a column ``-``:
   predicted class: a false positive of that class.
 
 So the Se and +P reported for S and V are those of the tool a user runs.
+Detections are paired with reference beats by WFDB ``bxb``'s rule
+(:func:`.detection.match_beats`). The per-class figures are one-vs-rest over
+the project's classes (:mod:`arrhythmia.labels`); ``ec57_bxb`` adds the EC57
+gross figures exactly as WFDB's ``bxb``/``sumstats`` compute them from the
+written ``.arr`` files (:mod:`.ec57`: bxb's classes, where ``e j n`` are S;
+reference Q never a V or S false positive; flutter episodes skipped), from
+5:00 (EC57) and from 0.
 """
 
 from __future__ import annotations
@@ -88,7 +95,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
-        per_record = {}
+        per_record, bxb = {}, []
         (tmp / "annotations").mkdir()
         with open(tmp / "predictions.csv", "w", newline="") as f:
             w = csv.writer(f)
@@ -116,7 +123,8 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                     w.writerow([r, "", int(ann.sample[j]), NONE, AAMI_CLASSES[pred[j]], f"{conf[j]:.4f}"])
                 write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
                                   extension=ANNOTATOR)
-        stats = pipeline_stats(cm6)
+                bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
+        stats = {**pipeline_stats(cm6), "ec57_bxb": _bxb_gross(bxb)}
         result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
                   "records": list(records),
                   "backend": runner.backend, "matching_window_s": MATCH_WINDOW_S,
@@ -125,5 +133,33 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         write_json(tmp / "metrics.json", result)
         (tmp / "report.md").write_text(format_pipeline(result))
     return result
+
+
+BXB_STARTS = {"from_300_s": 300.0, "from_0_s": 0.0}
+"""Start times of the ``ec57_bxb`` block: EC57's 5 minutes, and the whole record."""
+
+
+def _bxb_record(rec, sample, symbols) -> dict:
+    """One record's :func:`.ec57.compare_beats` of the written labels, from each of :data:`BXB_STARTS`
+    before the record's end (a record shorter than a start has nothing to score from it)."""
+    from ..evaluation.ec57 import compare_beats
+    from ..evaluation.wfdb_text import seconds_to_samples
+
+    a = rec.annotations
+    return {k: compare_beats(a.sample, a.symbol, sample, symbols, rec.fs, start_s=s, end_sample=rec.n_samples,
+                             record=rec.name) for k, s in BXB_STARTS.items()
+            if seconds_to_samples(s, rec.fs) <= rec.n_samples}
+
+
+def _bxb_gross(per_record) -> dict:
+    """sumstats' gross figures (fractions) over the records, for each start time (None: no record that long)."""
+    from ..evaluation.ec57 import gross_beats
+
+    out = {}
+    for k in BXB_STARTS:
+        rows = [c[k] for c in per_record if k in c]
+        g = gross_beats(rows) if rows else None
+        out[k] = g and {f: getattr(g, f) for f in ("qrs_se", "qrs_ppv", "veb_se", "veb_ppv", "sveb_se", "sveb_ppv")}
+    return out
 
 

@@ -90,6 +90,11 @@ def format_pipeline(r: dict) -> str:
     for c in ("S", "V", "N", "F", "Q"):
         s = r["per_class"][c]
         lines.append(f"| {c} | {f(s['se'])} | {f(s['ppv'])} | {f(s['f1'])} | {s['support']} |")
+    for key, since in (("from_300_s", "from 5:00"), ("from_0_s", "from 0")):
+        e = r.get("ec57_bxb", {}).get(key)
+        if e:
+            lines.append(f"\nEC57 gross as WFDB bxb/sumstats, {since}: QRS Se {f(e['qrs_se'])} +P {f(e['qrs_ppv'])}, "
+                         f"VEB Se {f(e['veb_se'])} +P {f(e['veb_ppv'])}, SVEB Se {f(e['sveb_se'])} +P {f(e['sveb_ppv'])} %")
     lines += ["", f"macro-F1 (N, S, V, F) {f(r['macro_f1'])} %; accuracy over reference beats {f(r['accuracy'])} %", "",
               "Confusion matrix (rows: reference, `-` = no reference beat; columns: predicted, `-` = missed):", "",
               "| | " + " | ".join(CLASSES6) + " |", "|---" * 7 + "|"]

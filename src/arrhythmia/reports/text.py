@@ -26,7 +26,9 @@ def format_classification(rep) -> str:
 
 
 def format_detection(score, n_worst: int = 5) -> str:
-    lines = [f"{len(score.per_record)} records, {score.tp + score.fn} reference beats: "
+    """The detector's gross Se/+P and its worst records."""
+    since = f" from {score.start_s:g} s" if getattr(score, "start_s", 0) else ""
+    lines = [f"{len(score.per_record)} records, {score.tp + score.fn} reference beats{since}: "
              f"Se {100 * score.se:.2f} %  +P {100 * score.ppv:.2f} %  (TP {score.tp}, FN {score.fn}, FP {score.fp})",
              "worst records (missed + extra):"]
     for rec, c in score.worst(n_worst):
