@@ -157,6 +157,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=c.annotate)
 
+    from . import review
+
+    review.add_parsers(sub)
+
     p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")
     p.add_argument("--seed", type=int, default=0)
