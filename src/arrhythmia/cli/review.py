@@ -53,3 +53,4 @@ def report(args) -> int:
     path = write_report(args.recording, out=args.out, source=args.source, fs=args.fs)
     print(f"report written to {path}")
     return 0
+

@@ -94,10 +94,43 @@ def record_name(folder, summary: dict) -> str:
     return safe_name(str(summary.get("record") or Path(folder).name))
 
 
+def output_name(path) -> str:
+    """The output folder name ``annotate DIR --out`` gives a recording (``100`` for ``100.hea``, ``ecg_csv``)."""
+    path = Path(path)
+    return path.stem if path.suffix.lower() == ".hea" else path.name.replace(".", "_")
+
+
+def find_source(folder, recordings=None) -> Path | None:
+    """The recording an output folder annotates: the one its summary names, else the one in ``recordings``
+    (a folder) whose output name is the folder's name, else None."""
+    folder = Path(folder)
+    src = read_summary(folder).get("source")
+    if src:
+        return Path(src)
+    if recordings is None:
+        return None
+    from .readers import list_inputs
+
+    return next((p for p in list_inputs(recordings) if output_name(p) == folder.name), None)
+
+
 def safe_name(name: str) -> str:
     """``name`` with every character WFDB refuses in a record name replaced by '_'."""
     out = re.sub(r"[^-\w]", "_", name)
     return out or "record"
+
+
+def read_summary(folder) -> dict:
+    """``summary.json`` of an output folder (a one-line error when missing or malformed)."""
+    p = Path(folder) / SUMMARY
+    if not p.is_file():
+        raise file_error(p, "not found: not an 'arrhythmia annotate' output folder")
+    try:
+        s = json.loads(p.read_text())
+        float(s["fs"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise file_error(p, f"malformed summary ({type(exc).__name__}: {exc})") from None
+    return s
 
 
 def read_output(folder) -> AnnotateOutput:
@@ -109,38 +142,24 @@ def read_output(folder) -> AnnotateOutput:
         A missing or malformed file, naming it.
     """
     folder = Path(folder)
-    spath, bpath = folder / SUMMARY, folder / BEATS
-    for p in (spath, bpath):
-        if not p.is_file():
-            raise file_error(p, "not found: not an 'arrhythmia annotate' output folder")
-    try:
-        summary = json.loads(spath.read_text())
-        fs = float(summary["fs"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise file_error(spath, f"malformed summary ({type(exc).__name__}: {exc})") from None
-    sample, label, proba = _read_beats(bpath)
-    return AnnotateOutput(folder, summary, fs, sample, label, proba)
+    summary = read_summary(folder)
+    if not (folder / BEATS).is_file():
+        raise file_error(folder / BEATS, "not found: not an 'arrhythmia annotate' output folder")
+    sample, label, proba = _read_beats(folder / BEATS)
+    return AnnotateOutput(folder, summary, float(summary["fs"]), sample, label, proba)
 
 
 def _read_beats(path: Path):
+    import pandas as pd
+
     cols = ["sample", "class"] + [f"p_{c}" for c in AAMI_CLASSES]
     try:
-        with open(path) as f:
-            header = f.readline().strip().split(",")
-            idx = [header.index(c) for c in cols]
-            rows = [line.rstrip("\n").split(",") for line in f if line.strip()]
-    except (ValueError, OSError) as exc:
-        raise file_error(path, f"malformed beats table ({exc})") from None
-    if not rows:
-        z = np.zeros(0)
-        return z.astype(np.int64), z.astype("<U1"), np.zeros((0, len(AAMI_CLASSES)), np.float32)
-    try:
-        a = np.asarray(rows, dtype=object)[:, idx]
-        sample = a[:, 0].astype(np.int64)
-        label = a[:, 1].astype("<U1")
-        proba = a[:, 2:].astype(np.float32)
-    except (ValueError, IndexError) as exc:
-        raise file_error(path, f"malformed beats table ({exc})") from None
+        df = pd.read_csv(path, usecols=cols, dtype={"sample": np.int64, "class": str}, keep_default_na=False)
+        sample = df["sample"].to_numpy(np.int64)
+        label = df["class"].to_numpy().astype("<U1")
+        proba = df[cols[2:]].to_numpy(np.float32)
+    except (ValueError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise file_error(path, f"malformed beats table ({str(exc).splitlines()[0]})") from None
     if np.any(np.diff(sample) <= 0):
         raise file_error(path, "beat samples are not strictly increasing")
     return sample, label, proba

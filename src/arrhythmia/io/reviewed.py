@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import file_error
 from .review import CORRECTIONS, Mark, ReviewedBeats, read_corrections, replay
-from .results import find_outputs, read_output, record_name
+from .results import find_outputs, find_source, read_output, record_name
 
 ANNOTATOR = "arrc"
 RHYTHM_AUX = {"AF": "(AFIB", "AFL": "(AFL", "VT": "(VT"}
@@ -154,15 +154,56 @@ def reviewed_beats(folder) -> ReviewedBeats:
     return replay(out.sample, out.label, out.confidence, read_corrections(Path(folder) / CORRECTIONS))
 
 
-def list_reviewed(root) -> list[dict]:
+def reviewed_recording(folder, source=None, fs=None, recordings=None):
+    """The recording an output folder annotates, with its reviewed beats as reference annotations.
+
+    This is how reviewed recordings become labels: ``arrhythmia evaluate
+    --reviewed`` scores a model against them, ``arrhythmia train --reviewed``
+    trains on them.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A reviewed annotate output folder (holding ``<record>.arrc``).
+    source : str or Path, optional
+        The recording; default: the one ``summary.json`` names.
+    fs : float, optional
+        For CSV / NumPy recordings.
+    recordings : str or Path, optional
+        Folder of the recordings, for a summary that names none.
+
+    Returns
+    -------
+    Recording
+        ``annotations`` are the reviewed beats (N, S, V, F, Q); ``name`` is
+        the output folder's record name.
+    """
+    from dataclasses import replace
+
+    from .readers import read_input
+    from .recording import Annotations
+
+    folder = Path(folder)
+    r = read_reviewed(folder)
+    src = source or find_source(folder, recordings)
+    if not src:
+        raise file_error(folder / "summary.json", "names no source recording: give the folder of the recordings")
+    rec = read_input(src, fs)
+    if abs(rec.fs - r.fs) > 1e-6:
+        raise file_error(src, f"sampled at {rec.fs:g} Hz; its reviewed annotations are at {r.fs:g} Hz")
+    return replace(rec, name=read_output(folder).record_name, annotations=Annotations(r.sample, r.symbol))
+
+
+def list_reviewed(root, recordings=None) -> list[dict]:
     """Output folders under ``root`` (or ``root`` itself) that a reviewer has corrected.
 
     Returns
     -------
     list of dict
         ``folder``, ``record`` (WFDB name), ``annotation`` (the ``.arrc``
-        path), ``source`` (the annotated recording, when its summary names
-        it; else None), ``n_corrections``.
+        path), ``source`` (the annotated recording: the one its summary
+        names, else the one of that name in ``recordings``; else None),
+        ``n_corrections``.
     """
     out = []
     for folder in find_outputs(root):
@@ -171,6 +212,23 @@ def list_reviewed(root) -> list[dict]:
         arrc = folder / f"{rec}.{ANNOTATOR}"
         if arrc.is_file():
             b = replay(o.sample, o.label, o.confidence, read_corrections(folder / CORRECTIONS))
-            out.append({"folder": folder, "record": rec, "annotation": arrc, "source": o.source,
+            out.append({"folder": folder, "record": rec, "annotation": arrc, "source": find_source(folder, recordings),
                         "n_corrections": b.n_corrections})
     return out
+
+
+def reviewed_references(root, recordings=None) -> dict:
+    """Record name -> a function loading that reviewed recording (reference: its ``.arrc``), for every
+    reviewed recording under ``root``: what ``arrhythmia evaluate --reviewed`` scores a model against.
+
+    Raises
+    ------
+    ArrhythmiaError
+        No reviewed recording under ``root``.
+    """
+    from ..errors import ArrhythmiaError
+
+    rows = list_reviewed(root, recordings)
+    if not rows:
+        raise ArrhythmiaError(f"{root}: no reviewed recording (no .arrc file written by 'arrhythmia serve')")
+    return {r["record"]: (lambda r=r: reviewed_recording(r["folder"], r["source"], recordings=recordings)) for r in rows}

@@ -65,6 +65,8 @@ def create_app(folder, token: str, out=None, recordings=None, model=None, fs=Non
 
     if not token:
         raise ArrhythmiaError("Invalid value for 'token': allowed a non-empty string; got ''.")
+    import pandas  # noqa: F401  (the beats table's parser: loaded with the server, not on the first open)
+
     library = Library(Catalog(folder, out=out, recordings=recordings, model=model, fs=fs), cache)
 
     @asynccontextmanager

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ArrhythmiaError, file_error
-from ..io.results import find_outputs, is_output, read_output
+from ..io.results import find_outputs, find_source, is_output, output_name
 
 DEFAULT_OUT = Path("runs") / "review"
 
@@ -39,11 +39,6 @@ class Entry:
     folder: Path
     source: Path | None
     fs: float | None = None  # for CSV / NumPy sources
-
-
-def output_name(path: Path) -> str:
-    """The output folder name ``annotate DIR --out`` gives a recording (``100``, ``ecg_csv``)."""
-    return path.stem if path.suffix.lower() == ".hea" else path.name.replace(".", "_")
 
 
 class Catalog:
@@ -90,13 +85,7 @@ class Catalog:
                             for p in inputs}
 
     def _result_entry(self, folder: Path) -> Entry:
-        o = read_output(folder)
-        src = Path(o.source) if o.source else None
-        if src is None and self.recordings is not None:
-            from ..io.readers import list_inputs
-
-            src = next((p for p in list_inputs(self.recordings) if output_name(p) == folder.name), None)
-        return Entry(folder.name, folder, src, self.fs)
+        return Entry(folder.name, folder, find_source(folder, self.recordings), self.fs)
 
     def get(self, rec_id: str) -> Entry:
         """The entry of ``rec_id``; KeyError when the catalog has no such recording."""

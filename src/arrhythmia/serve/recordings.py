@@ -41,6 +41,7 @@ class Opened:
             raise file_error(entry.source, f"sampled at {self.signal.fs:g} Hz, its annotations at {self.output.fs:g} Hz")
         self.store = ReviewStore(self.output, self.signal.n_samples, len(self.signal.leads))
         self._templates: tuple | None = None
+        self._runs: tuple | None = None
         self._lock = threading.Lock()
 
     # ---- what the page shows -------------------------------------------------------------------
@@ -57,8 +58,10 @@ class Opened:
         b = self.store.beats
         a, z = self._range(b.sample, start_s, end_s)
         conf = b.confidence[a:z]
-        return {"sample": b.sample[a:z].tolist(), "label": "".join(b.label[a:z]),
-                "model_label": "".join(np.where(b.model_label[a:z] == "", "-", b.model_label[a:z])),
+        model = b.model_label[a:z].astype("S1")
+        model[model == b""] = b"-"
+        return {"sample": b.sample[a:z].tolist(), "label": b.label[a:z].astype("S1").tobytes().decode(),
+                "model_label": model.tobytes().decode(),
                 "confidence": np.where(np.isnan(conf), -1, np.round(np.nan_to_num(conf) * 1000)).astype(int).tolist()}
 
     def _range(self, sample, start_s, end_s):
@@ -77,8 +80,10 @@ class Opened:
         b, fs = self.store.beats, self.signal.fs
         a, z = self._range(b.sample, start_s, end_s)
         t0, t1 = (b.sample[a] / fs if z > a else 0.0), (b.sample[z - 1] / fs if z > a else 0.0)
+        if self._runs is None or self._runs[0] is not b:  # once per state of the beats
+            self._runs = (b, find_runs(b.label.astype("S1").tobytes().decode(), b.sample / fs))
         runs = [{"kind": e.kind, "start_s": e.start_s, "end_s": e.end_s, "n_beats": e.n_beats}
-                for e in find_runs(list(b.label), b.sample / fs) if e.end_s >= t0 and e.start_s <= t1] if z > a else []
+                for e in self._runs[1] if e.end_s >= t0 and e.start_s <= t1] if z > a else []
         run_kinds = {k for k, _ in RUN_PATTERNS}
         model_eps = [{"kind": e["kind"], "start_s": e["start_s"], "end_s": e["end_s"], "by": "model"}
                      for e in self.output.summary.get("episodes", []) if e.get("kind") not in run_kinds]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Path as PathParam, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ArrhythmiaError
@@ -20,6 +20,13 @@ from .signal import MAX_POINTS
 router = APIRouter(prefix="/api")
 RecId = PathParam(..., description="Recording id (its output folder's name)", pattern=r"^[-\w.]+$", max_length=200)
 Label = Literal[AAMI_CLASSES]  # type: ignore[valid-type]
+
+
+def _json(obj) -> Response:
+    """Large replies serialised directly (FastAPI's encoder walks every element of a 100,000-beat list)."""
+    import json
+
+    return Response(json.dumps(obj, separators=(",", ":")), media_type="application/json")
 
 
 class Strict(BaseModel):
@@ -92,7 +99,7 @@ def signal(request: Request, rec_id: str = RecId, start: float = Query(..., ge=0
            end: float = Query(..., gt=0, description="s"),
            points: int = Query(2000, ge=1, le=MAX_POINTS, description="most (min, max) pairs per lead")):
     rec = _open(request, rec_id)
-    return rec.signal.window(start, end, points).to_json(rec.signal.fs, rec.signal.leads)
+    return _json(rec.signal.window(start, end, points).to_json(rec.signal.fs, rec.signal.leads))
 
 
 @router.get("/recordings/{rec_id}/beats", summary="Beats (after review) in a time range")
@@ -100,23 +107,23 @@ def beats(request: Request, rec_id: str = RecId, start: float | None = Query(Non
           end: float | None = Query(None, gt=0)):
     """``label`` and ``model_label`` are strings with one letter per beat (``-``: inserted by the reviewer);
     ``confidence`` is the model's, in thousandths (-1 for an inserted beat)."""
-    return _open(request, rec_id).beats(start, end)
+    return _json(_open(request, rec_id).beats(start, end))
 
 
 @router.get("/recordings/{rec_id}/events", summary="Runs, rhythm episodes and noise marks in a time range")
 def events(request: Request, rec_id: str = RecId, start: float | None = Query(None, ge=0),
            end: float | None = Query(None, gt=0)):
-    return _open(request, rec_id).events(start, end)
+    return _json(_open(request, rec_id).events(start, end))
 
 
 @router.get("/recordings/{rec_id}/overview", summary="Heart rate, S, V and low-confidence beats per time bin")
 def overview(request: Request, rec_id: str = RecId, bins: int = Query(600, ge=1, le=5000)):
-    return _open(request, rec_id).overview(bins)
+    return _json(_open(request, rec_id).overview(bins))
 
 
 @router.get("/recordings/{rec_id}/templates", summary="Beats grouped by shape")
 def templates(request: Request, rec_id: str = RecId):
-    return _open(request, rec_id).templates()[2]
+    return _json(_open(request, rec_id).templates()[2])
 
 
 @router.post("/recordings/{rec_id}/templates/{group}/label", summary="Relabel every beat of a template (one undo)")

@@ -451,8 +451,13 @@ def new_model(cfg: TrainConfig):
 
 
 def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: bool = True,
-          callbacks=(), verbose: bool = True) -> tuple[Path, FitResult]:
+          callbacks=(), verbose: bool = True, reviewed=None, reviewed_recordings=None) -> tuple[Path, FitResult]:
     """``arrhythmia train``: load beats, split, fit, write a bundle to ``out_dir``.
+
+    ``reviewed``: a folder of recordings corrected with ``arrhythmia serve``;
+    their beats, with the reviewer's labels, join the training side (never
+    validation or test). ``reviewed_recordings``: the folder of those
+    recordings, for summaries that do not name them.
 
     Returns
     -------
@@ -484,6 +489,12 @@ def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: b
     if sp.leaks_patients and verbose:
         print(f"warning: split {sp.label()}")
     train_set, val_set = beats.subset(sp.train), beats.subset(sp.val)
+    if reviewed:
+        from ..datasets.beats import BeatSet
+        from ..datasets.reviewed import load_reviewed_beats
+
+        extra = load_reviewed_beats(reviewed, beat_cfg, reviewed_recordings)
+        train_set = BeatSet.concat([train_set, extra])
     if cfg.members == 1:
         result = fit(model, train_set, val_set, cfg, out_dir, resume=resume, callbacks=callbacks,
                      progress=progress, verbose=verbose)
@@ -497,6 +508,8 @@ def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: b
         "n_val_beats": int(len(sp.val)), "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
         "notes": sorted(set(beats.notes)),
     }
+    if reviewed:
+        training["reviewed"] = {"folder": str(reviewed), "records": list(extra.records()), "n_beats": len(extra)}
     save_bundle(model, out_dir, beats=beat_cfg.to_dict(), training=training,
                 validation=result.report.to_dict(), history=result.history)
     return Path(out_dir), result
