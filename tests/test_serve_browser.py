@@ -1,7 +1,7 @@
 """The review page in a real browser: Debian's Chromium, headless, driven by Playwright (no browser download).
 
 Opens record 119, jumps to the next V beat, relabels it, deletes a beat, inserts one, relabels a template,
-undoes that, and reads the saved .arrc with wfdb.rdann after each step that matters. With
+undoes that, and reads the saved .arrc with wfdb.rdann after each step that matters; then the report button. With
 ARRHYTHMIA_UPDATE_SCREENSHOTS=1 it also writes the README's screenshots into docs/img/.
 """
 
@@ -144,6 +144,13 @@ def test_review_in_chromium(server, tmp_path):
         _api(base, "POST", "recordings/119/flush")
         sym = _arrc(results)
         assert not any(sym.get(s) == "F" for s in members) and sym[v_sample] == "N"
+        # the report button writes the PDF with the reviewed labels and hands it to the browser
+        page.keyboard.press("g")
+        page.wait_for_selector("body[data-ready=ecg]")
+        with page.expect_download(timeout=60_000) as dl:
+            page.click("#btn-report")
+        assert Path(dl.value.path()).read_bytes()[:5] == b"%PDF-"
+        assert (results / "119" / "report.pdf").is_file()
         browser.close()
     assert not errors, errors
     log = (results / "119" / "corrections.csv").read_text().splitlines()

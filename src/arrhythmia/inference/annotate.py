@@ -198,6 +198,9 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     from .runners import load_runner
 
     out = check_output(out, OUTPUT_MARK)
+    if (out / "corrections.csv").is_file():  # written by `arrhythmia serve`: replacing the folder would lose them
+        raise file_error(out, "holds a reviewer's corrections (corrections.csv); annotating again would lose them: "
+                              "choose another --out")
     model = _model_or_default(model)
     runner = load_runner(model, backend)
     rec = read_input(input_path, fs)
