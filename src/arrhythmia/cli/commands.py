@@ -82,7 +82,8 @@ def train(args) -> int:
         members=args.members, rr_features=args.rr_features,
     )
     out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
-                            progress=sys.stderr.isatty(), force=args.force)
+                            progress=sys.stderr.isatty(), force=args.force, reviewed=args.reviewed,
+                            reviewed_recordings=args.reviewed_recordings)
     name = cfg.model if cfg.members == 1 else f"{cfg.model} (ensemble of {cfg.members})"
     if result.report.cm.sum() == 0:
         print(f"model {name} written to {out} (no validation records: the last of {result.epochs_run} "
@@ -121,15 +122,20 @@ def evaluate(args) -> int:
                                  progress=sys.stderr.isatty(), verbose=True, force=args.force)
         print(format_cv(summary))
         return 0
-    if args.detect:
+    if args.detect or args.reviewed:
         from ..experiments.pipeline_eval import evaluate_pipeline
         from ..reports.markdown import format_pipeline
 
         from ..datasets.databases import resolve_records
 
-        records = resolve_records(args.records, data_dir) if args.records else None
+        records = resolve_records(args.records, data_dir) if args.records and not args.reviewed else None
+        refs = None
+        if args.reviewed:  # the reviewer's corrected labels are the reference
+            from ..io.reviewed import reviewed_references
+
+            refs = reviewed_references(args.reviewed, data_dir if args.data_dir else None)
         res = evaluate_pipeline(args.bundle, data_dir, args.out, records=records, backend=args.backend,
-                                progress=sys.stderr.isatty(), force=args.force)
+                                progress=sys.stderr.isatty(), references=refs, force=args.force)
         print(format_pipeline(res))
         print(f"metrics, report, predictions and annotations written to {args.out}")
         return 0

@@ -93,6 +93,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--freeze-backbone", action="store_true", help="with --init-from: train the last layer only")
     p.add_argument("--records", default=None, help="comma-separated subset of the split's records (quick runs)")
     p.add_argument("--epoch-beats", type=int, default=None, help="cap on training beats per epoch (seeded subset)")
+    p.add_argument("--reviewed", default=None, metavar="RESULTS",
+                   help="also train on the recordings corrected with 'arrhythmia serve' in RESULTS (reviewer's labels)")
+    p.add_argument("--reviewed-recordings", default=None, metavar="DIR",
+                   help="with --reviewed: the folder of those recordings, when their summaries do not name them")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--out", required=True, help="bundle folder to write (new or empty)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
@@ -112,6 +116,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--records", default=None,
                    help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
                         "--data-dir: another database such as svdb or incartdb) or a comma-separated list")
+    p.add_argument("--reviewed", default=None, metavar="RESULTS",
+                   help="instead: the whole pipeline scored against the reviewed beats (.arrc) of the recordings "
+                        "corrected with 'arrhythmia serve' in RESULTS (--data-dir: their folder, when the "
+                        "summaries do not name them)")
     p.add_argument("--out", required=True, help="output folder (new or empty)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.evaluate)
@@ -180,6 +188,10 @@ def _build_parser() -> argparse.ArgumentParser:
                                                 "recordings already annotated there)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.annotate)
+
+    from . import review
+
+    review.add_parsers(sub)
 
     p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")

@@ -51,7 +51,7 @@ def pipeline_stats(cm6: np.ndarray) -> dict:
 
 
 def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto", progress: bool = False,
-                      force: bool = False) -> dict:
+                      force: bool = False, references=None) -> dict:
     """Detect + classify the test records of ``bundle`` and score against the reference.
 
     Parameters
@@ -67,6 +67,8 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         annotated WFDB records of ``data_dir`` can be given: another
         database (svdb, incartdb) at its own rate and leads is resampled
         and its leads substituted exactly as ``annotate`` does.
+    references : dict of str -> callable, optional
+        Instead of ``records``: name -> loader of a Recording with its reference (``io.reviewed.reviewed_references``).
 
     Returns
     -------
@@ -91,7 +93,8 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     guard = OutputFolder(out, "evaluate --detect", inputs=[bundle, data_dir], force=force).check()
     cfg = read_bundle_config(bundle)
     # a bundle's test records are keys ('mitdb:100'; older bundles: names); here, names of records in data_dir
-    records = tuple(records or [RecordRef.parse(r).record for r in cfg.get("training", {}).get("test_records") or DS2])
+    records = tuple(references or records
+                    or [RecordRef.parse(r).record for r in cfg.get("training", {}).get("test_records") or DS2])
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
@@ -101,7 +104,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
             w = csv.writer(f)
             w.writerow(["record", "reference_sample", "detected_sample", "true", "predicted", "confidence"])
             for r in tqdm(records, desc="detect+classify", unit="record", disable=not progress):
-                rec = read_wfdb(Path(data_dir) / r)
+                rec = references[r]() if references else read_wfdb(Path(data_dir) / r)
                 ref = rec.annotations.beats()
                 y = to_aami(ref.symbol)
                 ann = classify_recording(rec, runner)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ArrhythmiaError
+from ..errors import ArrhythmiaError, file_error
 
 from ..pipeline.process import classify_recording
 from .outputs import REVIEW_BELOW, write_outputs
@@ -101,6 +101,9 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
 
     check_review_below(review_below)
     check_strip_range(start_s, duration_s)
+    if (Path(out) / "corrections.csv").is_file():  # written by `arrhythmia serve`: annotating again would orphan them
+        raise file_error(out, "holds a reviewer's corrections (corrections.csv); annotating again would lose them: "
+                              "choose another --out")
     model = _model_or_default(model)
     guard = OutputFolder(out, "annotate", inputs=[*input_files(input_path), model], force=force).check()
     runner = runner or load_runner(model, backend)

@@ -84,7 +84,8 @@ def new_model(cfg: TrainConfig):
 
 
 def train(cfg: TrainConfig, data, out_dir, resume: bool = False, progress: bool = True,
-          callbacks=(), verbose: bool = True, force: bool = False) -> tuple[Path, FitResult]:
+          callbacks=(), verbose: bool = True, force: bool = False, reviewed=None,
+          reviewed_recordings=None) -> tuple[Path, FitResult]:
     """``arrhythmia train``: load beats, split by patient, fit, write a bundle to ``out_dir``.
 
     Parameters
@@ -99,6 +100,12 @@ def train(cfg: TrainConfig, data, out_dir, resume: bool = False, progress: bool 
         continued with ``resume`` or replaced (its files only, a stale
         ``model.onnx`` included) with ``force``. Training into the bundle it
         starts from (``init_from``) is refused.
+    reviewed : str or Path, optional
+        A folder of recordings corrected with ``arrhythmia serve``: their
+        beats, with the reviewer's labels, join the training side (never
+        validation or test).
+    reviewed_recordings : str or Path, optional
+        The folder of those recordings, for summaries that do not name them.
 
     Returns
     -------
@@ -108,8 +115,9 @@ def train(cfg: TrainConfig, data, out_dir, resume: bool = False, progress: bool 
     from ..io.output import working_folder
 
     roots = data if isinstance(data, DataRoots) else DataRoots(mitdb=data)
-    with working_folder(out_dir, "train", inputs=[cfg.init_from, roots.mitdb], force=force, resume=resume):
-        return _train(cfg, roots, out_dir, resume, progress, callbacks, verbose)
+    with working_folder(out_dir, "train", inputs=[cfg.init_from, roots.mitdb, reviewed, reviewed_recordings],
+                        force=force, resume=resume):
+        return _train(cfg, roots, out_dir, resume, progress, callbacks, verbose, reviewed, reviewed_recordings)
 
 
 def training_records(cfg: TrainConfig, roots) -> tuple:
@@ -147,7 +155,7 @@ def _init_model(cfg: TrainConfig):
     return model, beat_cfg
 
 
-def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose):
+def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose, reviewed=None, reviewed_recordings=None):
     from ..bundle import save_bundle
     from ..datasets import load_beats, make_split
     from ..environment import environment
@@ -160,6 +168,12 @@ def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose):
     if sp.leaks_patients and verbose:
         print(f"warning: split {sp.label()}")
     train_set, val_set = beats.subset(sp.train), beats.subset(sp.val)
+    if reviewed:
+        from ..datasets.beats import BeatSet
+        from ..datasets.reviewed import load_reviewed_beats
+
+        extra = load_reviewed_beats(reviewed, beat_cfg, reviewed_recordings)
+        train_set = BeatSet.concat([train_set, extra])
     if cfg.members == 1:
         result = fit(model, train_set, val_set, cfg, out_dir, resume=resume, callbacks=callbacks,
                      progress=progress, verbose=verbose)
@@ -177,6 +191,8 @@ def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose):
         "notes": sorted(set(beats.notes)),
         "environment": environment(),
     }
+    if reviewed:
+        training["reviewed"] = {"folder": str(reviewed), "records": list(extra.records()), "n_beats": len(extra)}
     save_bundle(model, out_dir, beats=beat_cfg.to_dict(), training=training,
                 validation=result.report.to_dict(), history=result.history)
     return Path(out_dir), result
