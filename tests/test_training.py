@@ -258,7 +258,7 @@ def test_train_cli_shipped_recipe_options(mitdb, tmp_path):
 @pytest.mark.parametrize("rr_set, columns", [("robust", slice(0, 11)), ("relative", slice(4, 11))])
 def test_rr_feature_set_bundle(mitdb, tmp_path, rr_set, columns):
     """--rr-features robust / relative: the model reads those columns by name, the bundle says which, ONNX agrees;
-    a 9-column model fed the same 11-column features reads the first 9."""
+    a 9-column model fed the same 15-column features reads the first 9."""
     from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
     from arrhythmia.features import RR_FEATURES, RR_SETS
     from arrhythmia.models.predict import predict_proba
@@ -268,13 +268,13 @@ def test_rr_feature_set_bundle(mitdb, tmp_path, rr_set, columns):
     train(cfg, mitdb, tmp_path / "m", progress=False, verbose=False)
     model, c = load_bundle(tmp_path / "m")
     want = list(RR_FEATURES[columns])
-    assert list(RR_SETS[rr_set]) == want and len(RR_FEATURES) == 11
+    assert list(RR_SETS[rr_set]) == want and len(RR_FEATURES) == 15
     assert c["rr_features"] == want and c["model"]["rr_features"] == want and list(model.rr_features) == want
     assert model.n_rr == len(want) and len(c["normalization"]["rr_mean"]) == len(want)
     if rr_set == "relative":
         assert not {"pre_rr", "post_rr", "local_rr", "record_rr"} & set(want)  # no interval in seconds
     beats = load_beats(("100",), mitdb, beat_config_for("morph_rr"))
-    assert beats.rr.shape[1] == 11
+    assert beats.rr.shape[1] == len(RR_FEATURES)
     p = predict_proba(model, beats.x, beats.rr)
     np.testing.assert_array_equal(p, predict_proba(model, beats.x, beats.rr[:, columns]))  # already selected
     (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(model))
@@ -289,12 +289,12 @@ def test_select_rr_checks_names_and_columns():
     from arrhythmia.errors import ArrhythmiaError
     from arrhythmia.features import RR_FEATURES, select_rr
 
-    rr = np.arange(22, dtype=np.float32).reshape(2, 11)
+    rr = np.arange(30, dtype=np.float32).reshape(2, 15)
     np.testing.assert_array_equal(select_rr(rr, ("pre_post", "pre_rr")), rr[:, [8, 0]])
     assert select_rr(None, RR_FEATURES) is None
     with pytest.raises(ArrhythmiaError, match=r"Invalid value for 'rr_features'.*got \['qt'\]"):
         select_rr(rr, ("pre_rr", "qt"))
-    with pytest.raises(ArrhythmiaError, match="Invalid value for 'rr': allowed 11 or 2 columns; got 5"):
+    with pytest.raises(ArrhythmiaError, match="Invalid value for 'rr': allowed 15 or 2 columns; got 5"):
         select_rr(rr[:, :5], ("pre_rr", "post_rr"))
 
 

@@ -79,9 +79,12 @@ def train(args) -> int:
         freeze_backbone=args.freeze_backbone,
         records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
         epoch_beats=args.epoch_beats, median_channels=args.median_channels, lr_schedule=args.lr_schedule,
-        members=args.members, rr_features=args.rr_features,
+        members=args.members, rr_features=args.rr_features, train=tuple(args.train) if args.train else None,
     )
-    out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
+    from ..datasets.references import DataRoots, parse_db_dirs
+
+    roots = DataRoots(mitdb=resolve_data_dir(args.data_dir), others=parse_db_dirs(args.db_dir))
+    out, result = run_train(cfg, roots, args.out, resume=args.resume,
                             progress=sys.stderr.isatty(), force=args.force, reviewed=args.reviewed,
                             reviewed_recordings=args.reviewed_recordings)
     name = cfg.model if cfg.members == 1 else f"{cfg.model} (ensemble of {cfg.members})"

@@ -67,6 +67,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model; writes a bundle folder")
     _add_data_dir(p)
+    p.add_argument("--train", action="append", default=None, metavar="DATABASE:RECORDS",
+                   help="training records, repeatable: mitdb:DS1 (default), svdb:all, mitdb:101,106, ... (several "
+                        "databases are pooled; DS2 never trains)")
+    p.add_argument("--db-dir", action="append", default=None, metavar="NAME=DIR",
+                   help="folder of a database other than MIT-BIH (default: $ARRHYTHMIA_<NAME>_DIR, else beside the "
+                        "MIT-BIH folder, else the user cache)")
     p.add_argument("--model", default=None, help="registered model name (see 'arrhythmia models'; default morph_rr)")
     p.add_argument("--split", default="inter-patient", help="inter-patient (default), intra-patient, patient-kfold")
     p.add_argument("--epochs", type=int, default=30)

@@ -43,7 +43,7 @@ class BeatSet:
         Record name (``'100'``).
     sample : ndarray of int64, shape (n_beats,)
         R-peak sample index at the record's own rate.
-    rr : ndarray of float32, shape (n_beats, 11)
+    rr : ndarray of float32, shape (n_beats, 15)
         RR features (see :func:`arrhythmia.features.rr_features`).
     database : ndarray of str, shape (n_beats,)
         Database of the record (``'mitdb'``, ``'svdb'``); default ``'mitdb'``.

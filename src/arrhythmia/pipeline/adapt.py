@@ -128,3 +128,55 @@ def relabel_in_episodes(proba: np.ndarray, mask: np.ndarray, from_class: int = 1
     p[m, to_class] += p[m, from_class]
     p[m, from_class] = 0.0
     return p
+
+
+def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
+                adapt: bool = True) -> tuple[np.ndarray, dict]:
+    """The label-free steps a bundle's ``postprocess`` settings name, in order: temperature, relabelling inside
+    AF/flutter episodes, per-recording priors.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, k)
+        The network's probabilities for every beat of one recording, in time order.
+    settings : dict or None
+        A bundle's ``postprocess`` section: ``temperature`` (float), ``train_prior`` (k floats),
+        ``adapt_priors`` (bool), ``af_relabel`` (bool), ``min_beats`` (int). None: nothing is done.
+    episodes : ndarray, shape (m, 2), optional
+        AF/flutter episodes ([start, end) samples) found in the recording.
+    samples : ndarray of int, optional
+        The beats' R peaks (needed with ``episodes``).
+    adapt : bool
+        False: only the calibration (``annotate --no-adapt``).
+
+    Returns
+    -------
+    proba : ndarray, shape (n, k)
+    info : dict
+        What was done: ``temperature``, ``priors`` (the recording's estimate, or None), ``relabelled_in_af``
+        (beats whose S probability went to N), ``adapted`` (bool) and, when it was not, ``why``.
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    info = {"temperature": 1.0, "priors": None, "relabelled_in_af": 0, "adapted": False, "why": None}
+    if not settings:
+        info["why"] = "the model has no post-processing settings"
+        return p, info
+    t = float(settings.get("temperature", 1.0))
+    p = temperature_scale(p, t)
+    info["temperature"] = t
+    if not adapt:
+        info["why"] = "turned off (--no-adapt)"
+        return p, info
+    if settings.get("af_relabel") and episodes is not None and samples is not None and len(p):
+        m = in_episodes(samples, episodes)
+        info["relabelled_in_af"] = int((m & (p.argmax(1) == 1)).sum())
+        p = relabel_in_episodes(p, m)
+    if settings.get("adapt_priors"):
+        min_beats = int(settings.get("min_beats", MIN_BEATS_TO_ADAPT))
+        if len(p) < min_beats:
+            info["why"] = f"too short to adapt on ({len(p)} beats, at least {min_beats} needed): the plain model"
+            return p, info
+        p, prior = adapt_priors(p, settings["train_prior"], min_beats=min_beats)
+        info["priors"] = [round(float(v), 5) for v in prior]
+        info["adapted"] = True
+    return p, info

@@ -21,7 +21,7 @@ from ..preprocessing.filters import resample, zscore
 from ..preprocessing.pipeline import Preprocessing
 from ..preprocessing.windows import WindowSpec, cut_windows, get_window
 
-EXTRACT_VERSION = 2  # bump when extraction changes what it produces
+EXTRACT_VERSION = 3  # bump when extraction changes what it produces (3: 15 RR columns)
 NORMALIZATIONS = ("record", "beat", "none")
 
 
@@ -105,7 +105,7 @@ def segment(recording: Recording, samples, config: BeatConfig) -> tuple[np.ndarr
     x : ndarray of float32, shape (n_kept, config.n_channels, window)
     kept : ndarray of bool, shape (n,)
         False for beats whose window crosses an edge of the record.
-    rr : ndarray of float32, shape (n_kept, 11)
+    rr : ndarray of float32, shape (n_kept, 15)
         RR features, computed over *all* beats (kept or not).
     """
     samples = np.asarray(samples, dtype=np.int64)

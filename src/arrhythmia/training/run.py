@@ -128,6 +128,10 @@ def training_records(cfg: TrainConfig, roots) -> tuple:
 
     pool = resolve_specs(cfg.train, roots) if cfg.train else default_pool(cfg.split)
     test = refs("mitdb", DS2) if cfg.split == "inter-patient" else ()
+    if set(pool) & set(test):
+        bad = sorted(r.key for r in set(pool) & set(test))
+        raise ArrhythmiaError(f"Invalid value for 'train': DS2 records are the test side of 'inter-patient' and never "
+                              f"train; got {', '.join(bad)}.")
     needed = tuple(dict.fromkeys(pool + test))
     if cfg.records is not None:
         wanted = {RecordRef.parse(r) for r in cfg.records}
