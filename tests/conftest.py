@@ -30,6 +30,17 @@ def mitdb() -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def nstdb(mitdb) -> Path:
+    """The MIT-BIH Noise Stress Test folder (beside the MIT-BIH folder, or $ARRHYTHMIA_NSTDB_DIR); fails when absent."""
+    env = os.environ.get("ARRHYTHMIA_NSTDB_DIR")
+    d = Path(env) if env else mitdb.parent / "nstdb"
+    if not (d / "118e12.hea").is_file() or not (d / "em.hea").is_file():
+        pytest.fail(f"MIT-BIH Noise Stress Test data not found at {d}: set ARRHYTHMIA_NSTDB_DIR or put "
+                    "../shared/data/nstdb beside the repo")
+    return d
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     """Beat caches of the test session go to a temporary folder."""
