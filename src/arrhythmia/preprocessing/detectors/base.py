@@ -29,12 +29,12 @@ class Detection:
         Sampling rate of ``peaks`` and of the arrays below, Hz.
     detector : str
         Registered name of the detector.
-    energy : ndarray of float64, shape (n_samples,)
+    energy : ndarray of float64, shape (n_energy,)
         The QRS energy the decisions were made on (band-passed, differentiated,
         squared, integrated over 150 ms, divided by its running level:
-        dimensionless, about 1 at a clear QRS complex). Empty when the signal
-        was too short or flat to analyse.
-    lead_energy : ndarray of float64, shape (n_leads, n_samples)
+        dimensionless, about 1 at a clear QRS complex), at ``energy_fs``.
+        Empty when the signal was too short or flat to analyse.
+    lead_energy : ndarray of float64, shape (n_leads, n_energy)
         The same per input lead (one row for a one-lead detector).
     threshold : ndarray of float64, shape (n_beats,)
         The detection threshold in force at each detection, in units of ``energy``.
@@ -42,6 +42,13 @@ class Detection:
         How many leads of the input the detector read (the first ``leads_used`` rows).
     notes : tuple of str
         Remarks (e.g. a lead left out).
+    energy_fs : float or None
+        Rate of ``energy`` and ``lead_energy``, Hz (None: ``fs``). A detector may work
+        at a lower rate inside; sample ``i`` of the energy stands for sample
+        ``i * fs / energy_fs`` of the input.
+    quality : Quality or None
+        Per-second signal quality (:func:`arrhythmia.preprocessing.quality.signal_quality`),
+        when the detector computed it.
     """
 
     peaks: np.ndarray
@@ -52,6 +59,8 @@ class Detection:
     threshold: np.ndarray
     leads_used: int = 1
     notes: tuple[str, ...] = field(default_factory=tuple)
+    energy_fs: float | None = None
+    quality: object = None
 
     def __len__(self) -> int:
         return int(self.peaks.size)
@@ -124,9 +133,13 @@ def qrs_energy(x: np.ndarray, fs: float, low: float = 5.0, high: float = 15.0,
     derivative : ndarray, same shape as ``x``
         Of the band-passed signal, per sample.
     """
+    return energy_from_band(bandpass(x, fs, low, high, order=3), fs, integrate_s)
+
+
+def energy_from_band(f: np.ndarray, fs: float, integrate_s: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`qrs_energy` of a signal already band-passed (shape (..., n_samples))."""
     from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-    f = bandpass(x, fs, low, high, order=3)
     d = np.gradient(f, axis=-1)
     e = uniform_filter1d(d * d, size=max(1, int(round(integrate_s * fs))), axis=-1)
     level = maximum_filter1d(e, size=max(1, int(round(2 * fs))), axis=-1)
@@ -176,3 +189,33 @@ def nearest(sorted_values: np.ndarray, x: np.ndarray) -> np.ndarray:
     left = sorted_values[i - 1]
     right = sorted_values[np.minimum(i, sorted_values.size - 1)]
     return np.where(np.abs(x - left) <= np.abs(right - x), i - 1, np.minimum(i, sorted_values.size - 1))
+
+
+INTERNAL_FS = 120.0
+"""Rate the two-lead detector works at internally (Hz): the 5-15 Hz QRS band needs no more."""
+
+
+def decimation_factor(fs: float, target: float = INTERNAL_FS) -> int:
+    """Largest integer ``k`` with ``fs / k >= target`` (1 at and below ``target``)."""
+    return max(1, int(fs // target))
+
+
+def decimate_mean(x: np.ndarray, k: int) -> np.ndarray:
+    """Means of ``k`` consecutive samples, centred: output ``j`` stands for input sample ``j * k``.
+
+    A boxcar anti-alias filter (zeros at multiples of ``fs / k``); cheap, and
+    enough ahead of a 5-15 Hz band-pass. Shape (..., ceil(n / k)).
+    """
+    if k == 1:
+        return np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    h = k // 2
+    n = x.shape[-1]
+    m = -(-n // k)
+    pad_end = m * k - n + h
+    xp = np.concatenate([np.repeat(x[..., :1], h, axis=-1), x, np.repeat(x[..., -1:], max(pad_end - h, 0), axis=-1)],
+                        axis=-1)[..., : m * k]
+    out = xp[..., 0::k].copy()
+    for i in range(1, k):
+        out += xp[..., i::k]
+    return out / k

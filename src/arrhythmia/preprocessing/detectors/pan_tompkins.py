@@ -53,44 +53,45 @@ def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float
     threshold : ndarray of float64
         The threshold each was accepted under.
     """
-    from scipy.ndimage import maximum_filter1d
     from scipy.signal import find_peaks
 
     ref_n = int(round(refractory * fs))
     cand, _ = find_peaks(e, distance=ref_n)
     if cand.size == 0:
         return np.zeros(0, np.int64), np.zeros(0)
-    val = e[cand]
     half = int(round(0.075 * fs))
-    cand_slope = maximum_filter1d(slope, size=2 * half + 1)[cand]
+    # plain Python floats and ints in the loop: numpy scalars would make it several times slower
+    cand_l, val = cand.tolist(), e[cand].tolist()
+    win = np.clip(cand[:, None] + np.arange(-half, half + 1)[None, :], 0, slope.size - 1)
+    cand_slope = slope[win].max(axis=1).tolist()
     init = e[: int(2 * fs)]
-    spk = 0.25 * init.max()
-    npk = 0.5 * init.mean()
+    spk = 0.25 * float(init.max())
+    npk = 0.5 * float(init.mean())
     thr = npk + 0.25 * (spk - npk)
     rr_avg = 0.8 * fs
     qrs: list[int] = []        # indices into cand
     thrs: list[float] = []
     noise: list[int] = []      # indices into cand, since the last QRS
     t_wave = int(round(0.36 * fs))
-    for k in range(cand.size):
-        p = cand[k]
+    for k in range(len(cand_l)):
+        p = cand_l[k]
         # search back for a missed beat when the gap has grown too long
-        if qrs and p - cand[qrs[-1]] > 1.66 * rr_avg and noise:
-            back = [m for m in noise if val[m] > searchback * thr and cand[m] - cand[qrs[-1]] > ref_n
-                    and p - cand[m] > ref_n]
+        if qrs and p - cand_l[qrs[-1]] > 1.66 * rr_avg and noise:
+            last = cand_l[qrs[-1]]
+            back = [m for m in noise if val[m] > searchback * thr and cand_l[m] - last > ref_n and p - cand_l[m] > ref_n]
             if back:
-                m = max(back, key=lambda j: val[j])
+                m = max(back, key=val.__getitem__)
                 qrs.append(m)
                 thrs.append(searchback * thr)
                 spk = 0.25 * val[m] + 0.75 * spk
                 noise = [j for j in noise if j > m]
         v = val[k]
         is_qrs = v > thr
-        if is_qrs and qrs and p - cand[qrs[-1]] < t_wave and cand_slope[k] < 0.5 * cand_slope[qrs[-1]]:
+        if is_qrs and qrs and p - cand_l[qrs[-1]] < t_wave and cand_slope[k] < 0.5 * cand_slope[qrs[-1]]:
             is_qrs = False  # a T wave
         if is_qrs:
             if qrs:
-                rr = p - cand[qrs[-1]]
+                rr = p - cand_l[qrs[-1]]
                 if 0.5 * rr_avg < rr < 1.66 * rr_avg or len(qrs) < 8:
                     rr_avg = 0.875 * rr_avg + 0.125 * rr
             qrs.append(k)

@@ -16,6 +16,7 @@ from ...errors import check_option
 
 _MODULES: dict[str, str] = {
     "pan_tompkins": "pan_tompkins",
+    "fusion": "fusion",
 }
 DETECTOR_NAMES: tuple[str, ...] = tuple(_MODULES)
 DEFAULT_DETECTOR = "pan_tompkins"
