@@ -37,10 +37,11 @@ def unit_windows(wide: np.ndarray, fs: float, at: np.ndarray, half_s: float = WI
 
 
 def gap_candidates(e: np.ndarray, fs: float, beats: np.ndarray, min_energy: float = 0.02) -> np.ndarray:
-    """Peaks of ``e`` above ``min_energy``, 200 ms apart, farther than 200 ms from every beat."""
+    """Peaks of ``e`` above ``min_energy``, 200 ms apart, farther than 200 ms from every beat (edges included)."""
     from scipy.signal import find_peaks
 
-    cand, _ = find_peaks(e, distance=max(1, int(0.2 * fs)), height=min_energy)
+    cand, _ = find_peaks(np.r_[0.0, e, 0.0], distance=max(1, int(0.2 * fs)), height=min_energy)
+    cand = cand - 1  # the zero padding lets a peak at the very edge count
     if beats.size == 0 or cand.size == 0:
         return cand.astype(np.int64)
     j = np.searchsorted(beats, cand)
@@ -83,7 +84,8 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
         (itself excluded); ``lead0``, ``lead1``: log of its energy peak on
         each lead over the local median at ``B``'s beats; ``rr_prev``,
         ``rr_next``: log of the interval to the previous and next beat of
-        ``B`` over the local median RR; ``first_pass``; ``sqi0``, ``sqi1``:
+        ``B`` over the local median RR (the other side's where there is
+        no beat on one side); ``first_pass``; ``sqi0``, ``sqi1``:
         quality in tens of dB, clipped to [-1, 4]; ``energy``: log of the
         first-pass energy at the candidate.
     """
@@ -98,7 +100,8 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
     prev = beats[np.clip(j - 1, 0, beats.size - 1)]
     nxt = np.where(first, beats[np.clip(j + 1, 0, beats.size - 1)], beats[j])
     rp, rn = (cand - prev) / rr_med, (nxt - cand) / rr_med
-    rp, rn = np.where(rp <= 0.01, 2.0, rp), np.where(rn <= 0.01, 2.0, rn)  # no beat on that side
+    no_prev, no_next = rp <= 0.01, rn <= 0.01  # no beat on that side (the record's first or last)
+    rp, rn = np.where(no_prev, np.where(no_next, 1.0, rn), rp), np.where(no_next, np.where(no_prev, 1.0, rp), rn)
     zb, zc = unit_windows(wide, fs, beats), unit_windows(wide, fs, cand)
     corr = np.full(cand.size, -1.0)
     for k in range(-NEIGHBOURS, NEIGHBOURS + 1):
