@@ -26,12 +26,12 @@ run: $(STAMP)
 	  set -e; \
 	  $(CLI) data summary --split inter-patient; \
 	  $(CLI) train --model morph_rr --split inter-patient --seed 0 --imbalance sampler --median-channels \
-	    --lr-schedule cosine --epochs 3 --rr-features relative --val-fraction 0 --out runs/default; \
-	  $(CLI) evaluate runs/default --out runs/default/evaluation; \
-	  $(CLI) annotate "$$($(CLI) data path)/100" --model runs/default --out runs/annotate-100; \
+	    --lr-schedule cosine --epochs 3 --rr-features relative --val-fraction 0 --out runs/default --force; \
+	  $(CLI) evaluate runs/default --out runs/default-evaluation --force; \
+	  $(CLI) annotate "$$($(CLI) data path)/100" --model runs/default --out runs/annotate-100 --force; \
 	else \
 	  echo "MIT-BIH data not found in $$($(CLI) data path) (set ARRHYTHMIA_DATA_DIR, or run '$(CLI) data fetch'): running the demo"; \
-	  $(CLI) demo --out runs/demo; \
+	  $(CLI) demo --out runs/demo --force; \
 	fi
 
 test: $(STAMP)

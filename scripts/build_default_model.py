@@ -55,12 +55,10 @@ def main():
     cfg = TrainConfig(**{**chosen["config"], "split": "inter-patient", "val_fraction": 0.0, "epochs": epochs,
                          "patience": epochs})
     work = Path(a.work)
-    if work.exists():
-        shutil.rmtree(work)
-    train(cfg, data, work, progress=False, verbose=True)
+    train(cfg, data, work, progress=False, verbose=True, force=True)  # replaces an earlier build's files only
     export_onnx(work, data)
-    ref = evaluate_bundle(work, data, work / "eval_reference_peaks")
-    pipe = evaluate_pipeline(work, data, work / "eval_pipeline", backend="onnx")
+    ref = evaluate_bundle(work, data, work.with_name(work.name + "-eval-reference-peaks"), force=True)
+    pipe = evaluate_pipeline(work, data, work.with_name(work.name + "-eval-pipeline"), backend="onnx", force=True)
 
     def figures(per_class):
         return {"S_se": per_class["S"]["se"], "S_ppv": per_class["S"]["ppv"],

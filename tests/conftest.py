@@ -41,6 +41,17 @@ def nstdb(mitdb) -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def golden() -> Path:
+    """WFDB 10.7.0's own bxb/epicmp/sumstats reports and the files they scored (../shared/golden, or
+    $ARRHYTHMIA_GOLDEN_DIR); fails loudly when absent."""
+    env = os.environ.get("ARRHYTHMIA_GOLDEN_DIR")
+    d = Path(env) if env else REPO.parent / "shared" / "golden"
+    if not (d / "bxb-arr-from-5min.txt").is_file():
+        pytest.fail(f"golden WFDB reports not found at {d}: set ARRHYTHMIA_GOLDEN_DIR or put ../shared/golden beside the repo")
+    return d
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     """Beat caches of the test session go to a temporary folder."""

@@ -132,8 +132,14 @@ def test_annotate_a_folder(inputs, tiny_bundle, tmp_path):
     # the WFDB record and its .csv and .npy copies: three recordings, three folders
     assert p.returncode == 0, p.stderr
     assert "3 of 3 recordings annotated" in p.stdout
-    assert sorted(x.name for x in (tmp_path / "all").iterdir()) == ["rec100", "rec100_csv", "rec100_npy"]
+    assert sorted(x.name for x in (tmp_path / "all").iterdir()) == [".arrhythmia.json", "index.csv", "rec100",
+                                                                    "rec100_csv", "rec100_npy"]
     assert all((tmp_path / "all" / n / "summary.json").is_file() for n in ("rec100", "rec100_csv", "rec100_npy"))
+    import csv
+
+    rows = list(csv.DictReader(open(tmp_path / "all" / "index.csv")))
+    assert sorted(r["output"] for r in rows) == ["rec100", "rec100_csv", "rec100_npy"]
+    assert {r["status"] for r in rows} == {"ok"} and len({r["n_beats"] for r in rows}) == 1  # the same beats
 
 
 BAD = {

@@ -66,6 +66,11 @@ def test_mismatched_weights(bundle):
 
 def test_corrupt_weights(bundle):
     (bundle / "model.safetensors").write_bytes(b"\x00" * 20)
+    with pytest.raises(ArrhythmiaError, match="SHA-256 differs"):  # config.json names other weights
+        load_bundle(bundle)
+    cfg = json.loads((bundle / "config.json").read_text())
+    del cfg["weights_sha256"]  # a bundle written before the hash existed: the file itself is checked
+    (bundle / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ArrhythmiaError, match="unreadable weights"):
         load_bundle(bundle)
 

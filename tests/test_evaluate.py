@@ -73,7 +73,7 @@ def test_evaluate_bad_inputs_write_nothing(tiny_bundle, mitdb, tmp_path):
     precious.mkdir()
     (precious / "thesis.tex").write_text("do not delete")
     p = run_cli("evaluate", tiny_bundle, "--out", precious, "--data-dir", mitdb)
-    assert_one_line_error(p, "holds no metrics.json")
+    assert_one_line_error(p, "was not made by arrhythmia")
     assert (precious / "thesis.tex").read_text() == "do not delete"
 
 

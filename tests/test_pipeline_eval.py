@@ -31,3 +31,11 @@ def test_evaluate_detect(tiny_bundle, mitdb, tmp_path):
     assert m["detection"]["se"] > 0.99
     rows = (tmp_path / "d" / "predictions.csv").read_text().splitlines()
     assert len(rows) - 1 == cm[:5].sum() + cm[5].sum()
+    # the EC57 block is bxb's scoring of the .arr files written (recomputed here from those files)
+    from arrhythmia.evaluation.compare import compare_folders
+
+    for key, start in (("from_300_s", 300.0), ("from_0_s", 0.0)):
+        g = compare_folders(mitdb, tmp_path / "d" / "annotations", "arr", start_s=start, records="100,105")
+        text_gross = g.text.split("\nGross")[1].split()[:6]
+        ours = [m["ec57_bxb"][key][k] for k in ("qrs_se", "qrs_ppv", "veb_se", "veb_ppv", "sveb_se", "sveb_ppv")]
+        assert ["-" if v is None else f"{100 * v:.2f}" for v in ours] == text_gross

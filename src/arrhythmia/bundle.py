@@ -54,6 +54,30 @@ def write_json(path, obj) -> None:
     os.replace(tmp, path)
 
 
+def file_sha256(path) -> str:
+    """SHA-256 of a file's bytes, hex."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def onnx_matches(config: dict, onnx_config: dict) -> bool:
+    """True when an ONNX model was exported from the weights ``config`` describes.
+
+    The export embeds the bundle's config; it matches when both name the same
+    weights (``weights_sha256``) or, for bundles written before that key
+    existed, when both were created by the same training run (``created``).
+    """
+    a, b = config.get("weights_sha256"), onnx_config.get("weights_sha256")
+    if a or b:
+        return a == b
+    return bool(config.get("created")) and config.get("created") == onnx_config.get("created")
+
+
 def read_bundle_config(path) -> dict:
     """Read and check a bundle's ``config.json`` (no torch needed).
 
@@ -122,6 +146,7 @@ def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "weights_sha256": file_sha256(tmp),
         "model": model.config(),
         "classes": list(AAMI_CLASSES),
         "beats": beats,
@@ -163,6 +188,9 @@ def load_bundle(path):
     w = Path(path) / WEIGHTS
     if not w.is_file():
         raise file_error(w, "weights file not found")
+    if cfg.get("weights_sha256") and file_sha256(w) != cfg["weights_sha256"]:
+        raise file_error(w, "these weights are not the ones config.json describes (SHA-256 differs); "
+                            "retrain, or restore the bundle's own weights")
     try:
         state = load_file(str(w))
     except (SafetensorError, OSError) as exc:

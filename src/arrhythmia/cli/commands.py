@@ -81,7 +81,7 @@ def train(args) -> int:
         members=args.members, rr_features=args.rr_features,
     )
     out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
-                            progress=sys.stderr.isatty())
+                            progress=sys.stderr.isatty(), force=args.force)
     name = cfg.model if cfg.members == 1 else f"{cfg.model} (ensemble of {cfg.members})"
     if result.report.cm.sum() == 0:
         print(f"model {name} written to {out} (no validation records: the last of {result.epochs_run} "
@@ -114,7 +114,7 @@ def evaluate(args) -> int:
 
             raise ArrhythmiaError(f"Invalid value for '--cv': allowed an integer >= 2; got {args.cv!r}.")
         summary = cross_validate(args.bundle, data_dir, args.out, k=args.cv, epochs=args.epochs,
-                                 progress=sys.stderr.isatty(), verbose=True)
+                                 progress=sys.stderr.isatty(), verbose=True, force=args.force)
         print(format_cv(summary))
         return 0
     if args.detect:
@@ -124,13 +124,14 @@ def evaluate(args) -> int:
 
         records = resolve_records(args.records, data_dir) if args.records else None
         res = evaluate_pipeline(args.bundle, data_dir, args.out, records=records, backend=args.backend,
-                                progress=sys.stderr.isatty())
+                                progress=sys.stderr.isatty(), force=args.force)
         print(format_pipeline(res))
         print(f"metrics, report, predictions and annotations written to {args.out}")
         return 0
     from ..evaluation.evaluate import evaluate_bundle
 
-    ev = evaluate_bundle(args.bundle, data_dir, args.out, split=args.split, progress=sys.stderr.isatty())
+    ev = evaluate_bundle(args.bundle, data_dir, args.out, split=args.split, progress=sys.stderr.isatty(),
+                         force=args.force)
     print(f"split: {ev.split_label}; {ev.n_beats} test beats")
     print(ev.report.format())
     print(f"report, metrics, predictions, plots and annotations written to {ev.out}")
@@ -154,7 +155,7 @@ def benchmark(args) -> int:
     run_benchmark(resolve_data_dir(args.data_dir), args.out, models=models, quick=args.quick, epochs=args.epochs,
                   seed=args.seed, patience=args.patience, epoch_beats=args.epoch_beats or None, work_dir=args.work,
                   progress=sys.stderr.isatty(), verbose=True,
-                  command=cmd.strip())
+                  command=cmd.strip(), force=args.force)
     print(f"results written to {args.out}/results.md, results.json, results.png")
     return 0
 
@@ -169,32 +170,29 @@ def peaks(args) -> int:
 
         data_dir = resolve_data_dir(args.data_dir)
         recs = resolve_records(args.records, data_dir)
-        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty())
+        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty(), start_s=args.start)
         print(score.format())
         return 0
     if not args.input:
         raise ArrhythmiaError("arrhythmia peaks: give an INPUT recording, or --evaluate")
-    import csv
+    from ..inference.peaks import find_peaks
 
-    import numpy as np
-
-    from ..io.readers import read_input
-    from ..preprocessing.peaks import detect_r_peaks
-
-    rec = read_input(args.input, args.fs)
-    sel = rec.select_leads((args.lead,))  # a lead substitution is printed as a one-line note by main()
-    p = detect_r_peaks(sel.signal[0], rec.fs)
-    hr = 60.0 * rec.fs / np.median(np.diff(p)) if p.size > 1 else float("nan")
-    print(f"{rec.name}: {p.size} R peaks in {rec.duration:.1f} s on lead {sel.leads[0]} (median heart rate {hr:.0f} bpm)")
+    r = find_peaks(args.input, args.fs, lead=args.lead, out=args.out, force=args.force)
+    print(f"{r.name}: {r.samples.size} R peaks in {r.duration_s:.1f} s on lead {r.lead} "
+          f"(median heart rate {r.median_hr_bpm:.0f} bpm)")
     if args.out:
-        out = Path(args.out)
-        tmp = out.with_name(f".{out.name}.tmp")
-        with open(tmp, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["time_s", "sample"])
-            w.writerows([[f"{s / rec.fs:.4f}", int(s)] for s in p])
-        tmp.replace(out)
-        print(f"written to {out}")
+        print(f"written to {args.out}")
+    return 0
+
+
+def compare(args) -> int:
+    from ..evaluation.compare import compare_folders
+
+    res = compare_folders(args.ref_dir, args.test_dir, args.annotator, reference=args.reference, start_s=args.start,
+                          records=args.records, episodes=args.episodes, sveb=not args.no_sveb, out=args.out)
+    sys.stdout.write(res.text)
+    if args.out:
+        print(f"written to {args.out}")
     return 0
 
 
@@ -202,7 +200,7 @@ def export(args) -> int:
     from ..datasets.location import resolve_data_dir
     from ..export import export_onnx
 
-    out, res = export_onnx(args.bundle, resolve_data_dir(args.data_dir), out=args.out)
+    out, res = export_onnx(args.bundle, resolve_data_dir(args.data_dir), out=args.out, force=args.force)
     print(f"{out} written; parity with PyTorch on {res.n_beats} beats of records {' '.join(res.records)}: "
           f"max |diff| {res.max_abs_diff:.2e} (limit 1e-5), same classes: {res.same_classes}")
     return 0
@@ -214,38 +212,33 @@ def annotate(args) -> int:
 
     src = Path(args.input)
     kw = dict(model=args.model, fs=args.fs, backend=args.backend, review_below=args.review_below,
-              start_s=args.start, duration_s=args.duration, pages=args.pages)
+              start_s=args.start, duration_s=args.duration, pages=args.pages, force=args.force)
     if src.is_dir():
-        from tqdm.auto import tqdm
-
         from ..errors import ArrhythmiaError
+        from ..inference.batch import INDEX, annotate_many
         from ..io.readers import list_inputs
 
         inputs = list_inputs(src)
         if not inputs:
             raise ArrhythmiaError(f"{src}: no WFDB, CSV, EDF or .npy recording in this folder")
-        failed = 0
-        for p in tqdm(inputs, desc="annotate", unit="record", disable=not sys.stderr.isatty()):
-            try:
-                # WFDB records by name; other files by name and format (rec.csv -> rec_csv), so nothing collides
-                sub = p.stem if p.suffix.lower() == ".hea" else p.name.replace(".", "_")
-                s = run(p, Path(args.out) / sub, **kw)
-                print(f"{p.name}: {s['n_beats']} beats, " + ", ".join(f"{k} {v}" for k, v in s["beats_per_class"].items()))
-            except ArrhythmiaError as exc:
-                failed += 1
-                print(f"arrhythmia: error: {exc}", file=sys.stderr)
-        print(f"{len(inputs) - failed} of {len(inputs)} recordings annotated into {args.out}")
-        return 1 if failed else 0
+        res = annotate_many(inputs, args.out, progress=sys.stderr.isatty(), report=_report_line, **kw)
+        done = sum(r["status"] != "failed" for r in res.rows)
+        print(f"{done} of {len(inputs)} recordings annotated into {args.out} (index: {Path(args.out) / INDEX})")
+        return 1 if res.failed else 0
     s = run(src, args.out, **kw)
     print(format_summary(s))
     print(f"annotations, beats.csv, summary.json and strip written to {args.out}")
     return 0
 
 
+def _report_line(line: str) -> None:
+    print(line, file=sys.stderr if line.startswith("arrhythmia: error:") else sys.stdout)
+
+
 def demo(args) -> int:
     from ..inference.demo import format_demo, run_demo
 
-    r = run_demo(args.out, model=args.model, seed=args.seed, duration=args.duration)
+    r = run_demo(args.out, model=args.model, seed=args.seed, duration=args.duration, force=args.force)
     print(format_demo(r))
     print(f"plots (noisy_vs_cleaned.png, strip.png) and annotations written to {args.out}")
     return 0

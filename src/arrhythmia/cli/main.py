@@ -94,7 +94,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--records", default=None, help="comma-separated subset of the split's records (quick runs)")
     p.add_argument("--epoch-beats", type=int, default=None, help="cap on training beats per epoch (seeded subset)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
-    p.add_argument("--out", required=True, help="bundle folder to write")
+    p.add_argument("--out", required=True, help="bundle folder to write (new or empty)")
+    p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.train)
 
     p = sub.add_parser("evaluate", help="evaluate a bundle on the test side of a split: report, metrics, plots, annotations")
@@ -111,7 +112,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--records", default=None,
                    help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
                         "--data-dir: another database such as svdb or incartdb) or a comma-separated list")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", required=True, help="output folder (new or empty)")
+    p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.evaluate)
 
     p = sub.add_parser("benchmark", help="train + evaluate every model under intra- and inter-patient protocols")
@@ -125,6 +127,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="docs", help="folder for results.md / results.json / results.png (default docs)")
     p.add_argument("--work", default="runs/benchmark", help="folder for the trained bundles (default runs/benchmark)")
+    p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.benchmark)
 
     p = sub.add_parser("peaks", help="detect R peaks in a recording, or score the detector on MIT-BIH")
@@ -132,16 +135,34 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (CSV and .npy inputs)")
     p.add_argument("--lead", default="MLII", help="lead to detect on (default MLII, else the first lead)")
     p.add_argument("--out", default=None, help="CSV file of the peaks (time_s, sample)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (never the input)")
     p.add_argument("--evaluate", action="store_true",
                    help="score against the MIT-BIH reference beats (150 ms window) instead")
     p.add_argument("--records", default="all",
                    help="with --evaluate: all (every annotated record of the folder), DS1, DS2 or a comma-separated list")
+    p.add_argument("--from", dest="start", type=float, default=0.0, metavar="SECONDS",
+                   help="with --evaluate: score from this time on, as WFDB bxb -f (default 0, the whole record; EC57: 300)")
     _add_data_dir(p)
     p.set_defaults(func=c.peaks)
+
+    p = sub.add_parser("compare", help="score test annotation files against reference ones as WFDB bxb/sumstats "
+                                       "(and epicmp) do: per-record table, Gross and Average")
+    p.add_argument("--ref-dir", required=True, help="folder of WFDB records: headers and reference annotations")
+    p.add_argument("--test-dir", required=True, help="folder of the test annotation files <record>.<annotator>")
+    p.add_argument("--annotator", required=True, help="test annotator (file extension), e.g. arr")
+    p.add_argument("--reference", default="atr", help="reference annotator (default atr)")
+    p.add_argument("--from", dest="start", type=float, default=300.0, metavar="SECONDS",
+                   help="start of the scored period, as bxb -f (default 300: EC57's 5 minutes; 0: whole records)")
+    p.add_argument("--records", default="all", help="all (default), DS1, DS2 or a comma-separated list")
+    p.add_argument("--episodes", action="store_true", help="also compare AF episodes, as epicmp -A")
+    p.add_argument("--no-sveb", action="store_true", help="bxb -l table (S counted as N) instead of -L")
+    p.add_argument("--out", default=None, help="also write the report to this file (default: print only)")
+    p.set_defaults(func=c.compare)
 
     p = sub.add_parser("export", help="export a bundle to ONNX and check parity with PyTorch")
     p.add_argument("bundle")
     p.add_argument("--out", default=None, help="ONNX file (default BUNDLE/model.onnx)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (never the bundle's own files)")
     _add_data_dir(p)
     p.set_defaults(func=c.export)
 
@@ -154,7 +175,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=float, default=0.0, help="strip.png: start time in seconds")
     p.add_argument("--duration", type=float, default=60.0, help="strip.png: seconds shown")
     p.add_argument("--pages", action="store_true", help="plot the whole recording, 60 s a page")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", required=True, help="output folder (new or empty; for a folder input, re-runs skip "
+                                                "recordings already annotated there)")
+    p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.annotate)
 
     p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
@@ -162,6 +185,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--duration", type=float, default=60.0, help="seconds of synthetic ECG")
     p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
+    p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.demo)
     return parser
 

@@ -40,10 +40,11 @@ def machine() -> str:
 
 def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: int = 3, seed: int = 0,
                   patience: int = 4, epoch_beats: int | None = 10_000, work_dir=None, progress: bool = False,
-                  verbose: bool = False, command: str = "") -> list[dict]:
+                  verbose: bool = False, command: str = "", force: bool = False) -> list[dict]:
     """Train and evaluate ``models`` under both protocols; write results.md, results.json and results.png.
 
-    Trained bundles go to ``work_dir`` (default ``<out_dir>/bundles``), one per model and protocol.
+    Trained bundles go to ``work_dir`` (default ``<out_dir>/bundles``), one per model and protocol. Existing
+    result files and bundles are replaced only with ``force``.
 
     Returns
     -------
@@ -60,8 +61,11 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
     from ..training.trainer import TrainConfig, train
 
     models = list(models or ARCHITECTURES)
+    from ..io.output import OutputFile
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    for name in RESULT_FILES:
+        OutputFile(out / name, inputs=[data_dir], force=force).check()
     records = QUICK_RECORDS if quick else None
     if quick:
         epochs, epoch_beats = 1, 1_000
@@ -75,7 +79,7 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
             cfg = TrainConfig(model=name, split=protocol, epochs=epochs, seed=seed, patience=patience,
                               records=records, epoch_beats=epoch_beats, device="auto")
             bdir = Path(work_dir or out / "bundles") / f"{name}-{protocol}"
-            train(cfg, data_dir, bdir, progress=progress, verbose=verbose)
+            train(cfg, data_dir, bdir, progress=progress, verbose=verbose, force=force)
             model, bcfg = load_bundle(bdir)
             needed = split_records(protocol)
             if records:
@@ -95,13 +99,20 @@ def run_benchmark(data_dir, out_dir, models=None, quick: bool = False, epochs: i
     return rows
 
 
+RESULT_FILES = ("results.json", "results.png", "results.md")
+
+
 def _write_results(out: Path, rows: list, meta: dict) -> None:
+    """Write (or rewrite, after each row: files of this run) the three result files, each whole."""
     from ..bundle import write_json
+    from ..io.output import OutputFile
     from . import plots
 
-    write_json(out / "results.json", {"meta": meta, "rows": rows})
-    plots.plot_benchmark(rows, out / "results.png")
-    (out / "results.md").write_text(format_results(rows, meta))
+    for name, write in (("results.json", lambda p: write_json(p, {"meta": meta, "rows": rows})),
+                        ("results.png", lambda p: plots.plot_benchmark(rows, p)),
+                        ("results.md", lambda p: p.write_text(format_results(rows, meta)))):
+        with OutputFile(out / name, replaceable=True).staging() as tmp:
+            write(tmp)
 
 
 def format_results(rows: list, meta: dict) -> str:

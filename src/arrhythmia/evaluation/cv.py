@@ -20,13 +20,16 @@ def _fold_metrics(rep: ClassificationReport) -> dict:
 
 
 def cross_validate(bundle, data_dir, out, k: int = 5, epochs: int | None = None, progress: bool = False,
-                   verbose: bool = False) -> dict:
+                   verbose: bool = False, force: bool = False) -> dict:
     """Retrain the bundle's architecture and settings on k patient-wise folds of DS1.
 
     The bundle is only a template: its architecture and training options are
-    reused, its weights are not. See :func:`cross_validate_config`.
+    reused, its weights are not. See :func:`cross_validate_config`. ``out``
+    must be new or empty, or (``force``) an earlier cross-validation of ours,
+    whose finished folds with the same settings are reused.
     """
     from ..bundle import read_bundle_config
+    from ..io.output import working_folder
     from ..training.trainer import TrainConfig
 
     t = read_bundle_config(bundle).get("training", {})
@@ -39,7 +42,9 @@ def cross_validate(bundle, data_dir, out, k: int = 5, epochs: int | None = None,
         base["epochs"] = epochs
     if isinstance(base.get("records"), list):
         base["records"] = tuple(base["records"])
-    return cross_validate_config(TrainConfig(**base), data_dir, out, k=k, progress=progress, verbose=verbose)
+    cfg = TrainConfig(**base)
+    with working_folder(out, "evaluate --cv", inputs=[bundle, data_dir], force=force, resume=force):
+        return cross_validate_config(cfg, data_dir, out, k=k, progress=progress, verbose=verbose)
 
 
 def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False, verbose: bool = False) -> dict:
@@ -78,8 +83,8 @@ def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False
     for fold in range(k):
         tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None)
         fold_dir = out / f"fold_{fold}"
-        if not _finished_fold(fold_dir, tc):
-            train(tc, data_dir, fold_dir, progress=progress, verbose=verbose)
+        if not _finished_fold(fold_dir, tc):  # an unfinished or other fold of ours is retrained
+            train(tc, data_dir, fold_dir, progress=progress, verbose=verbose, force=True)
         model, bcfg = load_bundle(fold_dir)
         if beats is None:
             beats = load_beats(DS1, data_dir, BeatConfig.from_dict(bcfg["beats"]))

@@ -1,4 +1,4 @@
-"""Scoring an R-peak detector against reference beats (150 ms matching window)."""
+"""Scoring an R-peak detector against reference beats (150 ms matching window, WFDB ``bxb``'s rules)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,20 @@ MATCH_WINDOW_S = 0.150
 
 
 def match_beats(reference, detected, tolerance: int) -> tuple[np.ndarray, np.ndarray]:
-    """One-to-one matching of detections to reference beats, closest pairs first.
+    """One-to-one matching of detections to reference beats, with WFDB ``bxb``'s rule.
 
-    Every (reference, detection) pair closer than ``tolerance`` samples is a
-    candidate; candidates are accepted from the closest to the farthest,
-    each beat and each detection being used at most once.
+    The two sequences are merged in time; the earlier of the current beat and
+    detection is paired with the other when they are within ``tolerance`` and
+    no better pair with the next one exists, else it is unmatched (see
+    :mod:`arrhythmia.evaluation.ec57`, which this calls; every beat and
+    detection is examined, from sample 0 to the last one).
 
     Parameters
     ----------
     reference, detected : array_like of int
         Sample indices, ascending.
     tolerance : int
-        Largest accepted distance in samples (150 ms -> 54 at 360 Hz).
+        Largest accepted distance in samples, inclusive (150 ms -> 54 at 360 Hz).
 
     Returns
     -------
@@ -30,26 +32,9 @@ def match_beats(reference, detected, tolerance: int) -> tuple[np.ndarray, np.nda
     det_index : ndarray of int
         For each detection, the index of its reference beat, or -1 (extra).
     """
-    ref = np.asarray(reference, dtype=np.int64)
-    det = np.asarray(detected, dtype=np.int64)
-    r2d = np.full(ref.size, -1, np.int64)
-    d2r = np.full(det.size, -1, np.int64)
-    if not ref.size or not det.size:
-        return r2d, d2r
-    lo = np.searchsorted(det, ref - tolerance, side="left")
-    hi = np.searchsorted(det, ref + tolerance, side="right")
-    width = int((hi - lo).max())
-    if width == 0:
-        return r2d, d2r
-    i = np.repeat(np.arange(ref.size), width)
-    j = (lo[:, None] + np.arange(width)[None, :]).ravel()
-    ok = j < np.repeat(hi, width)
-    i, j = i[ok], j[ok]
-    dist = np.abs(det[j] - ref[i])
-    for a, b in zip(*(x[np.argsort(dist, kind="stable")] for x in (i, j))):
-        if r2d[a] < 0 and d2r[b] < 0:
-            r2d[a], d2r[b] = b, a
-    return r2d, d2r
+    from .ec57 import match_indices
+
+    return match_indices(reference, detected, tolerance)
 
 
 @dataclass
@@ -60,6 +45,7 @@ class DetectionScore:
     fn: int
     fp: int
     per_record: dict
+    start_s: float = 0.0
 
     @property
     def se(self) -> float:
@@ -74,7 +60,8 @@ class DetectionScore:
         return sorted(self.per_record.items(), key=lambda kv: -(kv[1]["fn"] + kv[1]["fp"]))[:n]
 
     def format(self, n_worst: int = 5) -> str:
-        lines = [f"{len(self.per_record)} records, {self.tp + self.fn} reference beats: "
+        since = f" from {self.start_s:g} s" if self.start_s else ""
+        lines = [f"{len(self.per_record)} records, {self.tp + self.fn} reference beats{since}: "
                  f"Se {100 * self.se:.2f} %  +P {100 * self.ppv:.2f} %  (TP {self.tp}, FN {self.fn}, FP {self.fp})",
                  "worst records (missed + extra):"]
         for rec, c in self.worst(n_worst):
@@ -82,30 +69,49 @@ class DetectionScore:
         return "\n".join(lines)
 
 
-def score_detections(reference: dict, detected: dict, fs, window_s: float = MATCH_WINDOW_S) -> DetectionScore:
-    """Gross sensitivity and positive predictivity over records.
+def score_detections(reference: dict, detected: dict, fs, window_s: float = MATCH_WINDOW_S, start_s: float = 0.0,
+                     end_samples: dict | None = None) -> DetectionScore:
+    """Gross sensitivity and positive predictivity over records, as WFDB ``bxb`` counts QRS detections.
 
     Parameters
     ----------
-    reference, detected : dict of str -> array of int
-        Per record, reference beat samples and detected samples.
+    reference : dict of str -> array of int, or of Annotations
+        Per record, reference beat samples, or the record's whole annotation
+        list (:class:`arrhythmia.io.Annotations`, beats and others): then
+        ventricular flutter episodes ``[ ... ]`` are scored as bxb does
+        (detections inside them are not counted, flutter waves are no beats).
+    detected : dict of str -> array of int
+        Per record, detected samples.
     fs : float or dict of str -> float
         Sampling rate, of all records or per record.
     window_s : float
         Matching window in seconds (150 ms, as EC57).
+    start_s : float
+        Start of the scored period (EC57: 300 s; default 0, the whole record).
+    end_samples : dict of str -> int, optional
+        Per record, the end of the scored period (the record length); default:
+        the last beat or detection.
     """
+    from .ec57 import compare_beats
+
     tp = fn = fp = 0
     per = {}
     for rec, ref in reference.items():
-        tol = int(round(window_s * (fs[rec] if isinstance(fs, dict) else fs)))
-        r2d, d2r = match_beats(ref, detected[rec], tol)
-        c = {"tp": int((r2d >= 0).sum()), "fn": int((r2d < 0).sum()), "fp": int((d2r < 0).sum())}
-        per[rec] = c
-        tp, fn, fp = tp + c["tp"], fn + c["fn"], fp + c["fp"]
-    return DetectionScore(tp, fn, fp, per)
+        f = fs[rec] if isinstance(fs, dict) else fs
+        det = np.asarray(detected[rec], dtype=np.int64)
+        r_sample = np.asarray(getattr(ref, "sample", ref), dtype=np.int64)
+        r_symbol = getattr(ref, "symbol", None)
+        r_symbol = np.full(r_sample.size, "N", object) if r_symbol is None else r_symbol
+        end = (end_samples or {}).get(rec) or max(int(r_sample.max(initial=0)), int(det.max(initial=0)), 1)
+        c = compare_beats(r_sample, r_symbol, det, np.full(det.size, "N", object), f, start_s=start_s,
+                          end_sample=end, sveb=False, window_s=window_s, record=rec)
+        per[rec] = {"tp": c.qrs_tp, "fn": c.qrs_fn, "fp": c.qrs_fp}
+        tp, fn, fp = tp + c.qrs_tp, fn + c.qrs_fn, fp + c.qrs_fp
+    return DetectionScore(tp, fn, fp, per, start_s)
 
 
-def evaluate_detector(data_dir, records=None, lead: str = "MLII", progress: bool = False) -> DetectionScore:
+def evaluate_detector(data_dir, records=None, lead: str = "MLII", progress: bool = False,
+                      start_s: float = 0.0) -> DetectionScore:
     """Run :func:`arrhythmia.preprocessing.peaks.detect_r_peaks` on annotated WFDB records and score it.
 
     Parameters
@@ -116,6 +122,10 @@ def evaluate_detector(data_dir, records=None, lead: str = "MLII", progress: bool
     lead : str
         Lead detected on (MLII; without it lead II, else the first lead:
         MIT-BIH 102 and 104, other databases).
+    start_s : float
+        Start of the scored period in seconds (0: the whole record; EC57: 300).
+        Scored as WFDB ``bxb`` (:func:`score_detections` with each record's
+        annotations and length).
     """
     import warnings
     from pathlib import Path
@@ -127,13 +137,13 @@ def evaluate_detector(data_dir, records=None, lead: str = "MLII", progress: bool
     from ..preprocessing.peaks import detect_r_peaks
 
     records = tuple(records or MITDB_RECORDS)
-    ref, det, fs = {}, {}, {}
+    ref, det, fs, end = {}, {}, {}, {}
     for r in tqdm(records, desc="detect", unit="record", disable=not progress):
         rec = read_wfdb(Path(data_dir) / r)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # 102/104: no MLII, the substitute is expected here
             sel = rec.select_leads((lead,))
-        ref[r] = rec.annotations.beats().sample
+        ref[r] = rec.annotations
         det[r] = detect_r_peaks(sel.signal[0], rec.fs)
-        fs[r] = rec.fs
-    return score_detections(ref, det, fs)
+        fs[r], end[r] = rec.fs, rec.n_samples
+    return score_detections(ref, det, fs, start_s=start_s, end_samples=end)

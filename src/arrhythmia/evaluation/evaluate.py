@@ -17,7 +17,6 @@ from ..labels import AAMI_CLASSES
 from .metrics import ClassificationReport, confusion_matrix, format_pct
 
 PREDICTION_ANNOTATOR = "pred"
-OUTPUT_MARK = "metrics.json"  # a folder holding this is one of ours and may be replaced
 
 
 @dataclass
@@ -127,7 +126,7 @@ def write_report_md(path, rep: ClassificationReport, cfg: dict, bundle: Path, sp
 
 
 def evaluate_bundle(bundle, data_dir, out, split: str | None = None, tsne_per_class: int = 400,
-                    progress: bool = False) -> Evaluation:
+                    progress: bool = False, force: bool = False) -> Evaluation:
     """Evaluate a bundle on the test side of ``split`` and write every output.
 
     Parameters
@@ -141,6 +140,8 @@ def evaluate_bundle(bundle, data_dir, out, split: str | None = None, tsne_per_cl
         annotations/<record>.pred.
     split : str, optional
         Default: the split the bundle was trained with.
+    force : bool
+        Replace an earlier evaluation in ``out`` (its files only).
     tsne_per_class : int
         Beats per class in the t-SNE sample.
 
@@ -152,10 +153,11 @@ def evaluate_bundle(bundle, data_dir, out, split: str | None = None, tsne_per_cl
     from ..datasets import load_beats, make_split, split_records
     from ..datasets.beats import BeatConfig
     from ..inference.predict import predict_proba
-    from ..io.output import output_folder
+    from ..io.output import OutputFolder
     from . import plots
 
     bundle = Path(bundle)
+    guard = OutputFolder(out, "evaluate", inputs=[bundle, data_dir], force=force).check()
     model, cfg = load_bundle(bundle)
     t = cfg.get("training", {})
     split = split or t.get("split") or "inter-patient"
@@ -164,7 +166,7 @@ def evaluate_bundle(bundle, data_dir, out, split: str | None = None, tsne_per_cl
     needed = split_records(split)
     if records:
         needed = tuple(r for r in needed if r in set(records))
-    with output_folder(out, OUTPUT_MARK) as tmp:
+    with guard.staging() as tmp:
         beats = load_beats(needed, data_dir, beat_cfg, progress=progress)
         sp = make_split(beats, split, seed=t.get("seed", 0), val_fraction=t.get("val_fraction", 0.2),
                         records=records, fold=t.get("fold", 0), n_folds=t.get("n_folds", 5))

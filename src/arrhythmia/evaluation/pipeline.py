@@ -11,6 +11,13 @@ within 150 ms. The confusion matrix gains a row and a column ``-``:
   predicted class: a false positive of that class.
 
 So the Se and +P reported for S and V are those of the tool a user runs.
+Detections are paired with reference beats by WFDB ``bxb``'s rule
+(:func:`.detection.match_beats`). The per-class figures are one-vs-rest over
+the project's classes (:mod:`arrhythmia.labels`); ``ec57_bxb`` adds the EC57
+gross figures exactly as WFDB's ``bxb``/``sumstats`` compute them from the
+written ``.arr`` files (:mod:`.ec57`: bxb's classes, where ``e j n`` are S;
+reference Q never a V or S false positive; flutter episodes skipped), from
+5:00 (EC57) and from 0.
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ def pipeline_stats(cm6: np.ndarray) -> dict:
     }
 
 
-def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto", progress: bool = False) -> dict:
+def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto", progress: bool = False,
+                      force: bool = False) -> dict:
     """Detect + classify the test records of ``bundle`` and score against the reference.
 
     Parameters
@@ -76,15 +84,15 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     from ..io.wfdb_io import read_wfdb, write_annotations
     from ..labels import to_aami
     from .detection import MATCH_WINDOW_S, match_beats
-    from ..io.output import output_folder
-    from .evaluate import OUTPUT_MARK
+    from ..io.output import OutputFolder
 
+    guard = OutputFolder(out, "evaluate --detect", inputs=[bundle, data_dir], force=force).check()
     cfg = read_bundle_config(bundle)
     records = tuple(records or cfg.get("training", {}).get("test_records") or DS2)
     runner = load_runner(bundle, backend)
-    with output_folder(out, OUTPUT_MARK) as tmp:
+    with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
-        per_record = {}
+        per_record, bxb = {}, []
         (tmp / "annotations").mkdir()
         with open(tmp / "predictions.csv", "w", newline="") as f:
             w = csv.writer(f)
@@ -112,7 +120,9 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                     w.writerow([r, "", int(ann.sample[j]), NONE, AAMI_CLASSES[pred[j]], f"{conf[j]:.4f}"])
                 write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
                                   extension=ANNOTATOR)
+                bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
         stats = pipeline_stats(cm6)
+        stats["ec57_bxb"] = _bxb_gross(bxb)
         result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
                   "records": list(records),
                   "backend": runner.backend, "matching_window_s": MATCH_WINDOW_S,
@@ -121,6 +131,30 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         write_json(tmp / "metrics.json", result)
         (tmp / "report.md").write_text(format_pipeline(result))
     return result
+
+
+BXB_STARTS = {"from_300_s": 300.0, "from_0_s": 0.0}
+"""Start times of the ``ec57_bxb`` block: EC57's 5 minutes, and the whole record."""
+
+
+def _bxb_record(rec, sample, symbols) -> dict:
+    """One record's :func:`.ec57.compare_beats` of the written labels, from each of :data:`BXB_STARTS`."""
+    from .ec57 import compare_beats
+
+    a = rec.annotations
+    return {k: compare_beats(a.sample, a.symbol, sample, symbols, rec.fs, start_s=s, end_sample=rec.n_samples,
+                             record=rec.name) for k, s in BXB_STARTS.items()}
+
+
+def _bxb_gross(per_record) -> dict:
+    """sumstats' gross figures (fractions) over the records, for each start time."""
+    from .ec57 import gross_beats
+
+    out = {}
+    for k in BXB_STARTS:
+        g = gross_beats([c[k] for c in per_record])
+        out[k] = {f: getattr(g, f) for f in ("qrs_se", "qrs_ppv", "veb_se", "veb_ppv", "sveb_se", "sveb_ppv")}
+    return out
 
 
 def format_pipeline(r: dict) -> str:
@@ -138,6 +172,11 @@ def format_pipeline(r: dict) -> str:
     for c in ("S", "V", "N", "F", "Q"):
         s = r["per_class"][c]
         lines.append(f"| {c} | {f(s['se'])} | {f(s['ppv'])} | {f(s['f1'])} | {s['support']} |")
+    for key, since in (("from_300_s", "from 5:00"), ("from_0_s", "from 0")):
+        e = r.get("ec57_bxb", {}).get(key)
+        if e:
+            lines.append(f"\nEC57 gross as WFDB bxb/sumstats, {since}: QRS Se {f(e['qrs_se'])} +P {f(e['qrs_ppv'])}, "
+                         f"VEB Se {f(e['veb_se'])} +P {f(e['veb_ppv'])}, SVEB Se {f(e['sveb_se'])} +P {f(e['sveb_ppv'])} %")
     lines += ["", f"macro-F1 (N, S, V, F) {f(r['macro_f1'])} %; accuracy over reference beats {f(r['accuracy'])} %", "",
               "Confusion matrix (rows: reference, `-` = no reference beat; columns: predicted, `-` = missed):", "",
               "| | " + " | ".join(CLASSES6) + " |", "|---" * 7 + "|"]

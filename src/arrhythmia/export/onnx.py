@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +100,7 @@ def check_parity(model, onnx_path, x: np.ndarray, rr: np.ndarray, records=()) ->
     return ParityResult(len(x), diff, bool((p_torch.argmax(1) == p_onnx.argmax(1)).all()), tuple(records))
 
 
-def export_onnx(bundle, data_dir, out=None, n_check: int = 2000) -> tuple[Path, ParityResult]:
+def export_onnx(bundle, data_dir, out=None, n_check: int = 2000, force: bool = False) -> tuple[Path, ParityResult]:
     """Export a bundle to ONNX and check parity with PyTorch on real test beats.
 
     Parameters
@@ -110,9 +109,12 @@ def export_onnx(bundle, data_dir, out=None, n_check: int = 2000) -> tuple[Path, 
     data_dir : str or Path
         MIT-BIH folder; the check uses beats of the bundle's test records.
     out : str or Path, optional
-        Where to write (default ``<bundle>/model.onnx``).
+        Where to write (default ``<bundle>/model.onnx``, the bundle's own
+        slot, replaced without ``force``). Any other existing file is replaced
+        only with ``force``, and never one of the bundle's own files.
     n_check : int
         Beats compared (evenly spaced over the test records).
+    force : bool
 
     Returns
     -------
@@ -124,26 +126,28 @@ def export_onnx(bundle, data_dir, out=None, n_check: int = 2000) -> tuple[Path, 
         When parity fails (max |diff| > 1e-5 or a different class); the file
         is not written then.
     """
-    from ..bundle import ONNX, load_bundle
+    from ..bundle import CONFIG, HISTORY, ONNX, WEIGHTS, load_bundle
     from ..datasets import load_beats
     from ..datasets.beats import BeatConfig
+    from ..io.output import OutputFile, mark_file_written
 
     bundle = Path(bundle)
+    own = bundle / ONNX
+    out = Path(out) if out else own
+    inputs = [bundle / CONFIG, bundle / WEIGHTS, bundle / HISTORY, data_dir]
+    replaceable = out.resolve() == own.resolve()
+    guard = OutputFile(out, inputs=inputs, force=force, replaceable=replaceable).check()
     model, cfg = load_bundle(bundle)
-    out = Path(out) if out else bundle / ONNX
     records = tuple(cfg.get("training", {}).get("test_records") or ("100", "105", "200", "232"))
     beats = load_beats(records, data_dir, BeatConfig.from_dict(cfg["beats"]))
     idx = np.linspace(0, len(beats) - 1, min(n_check, len(beats))).astype(int)
     data = _with_metadata(_to_onnx_bytes(model), cfg)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_bytes(data)
-    try:
+    with guard.staging() as tmp:
+        tmp.write_bytes(data)
         res = check_parity(model, tmp, beats.x[idx], beats.rr[idx], records)
         if not res.ok:
             raise ArrhythmiaError(f"{out}: ONNX parity check failed (max |diff| {res.max_abs_diff:.2e}, "
                                   f"same classes: {res.same_classes}); not written")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    if replaceable:
+        mark_file_written(bundle, ONNX)
     return out, res

@@ -37,7 +37,6 @@ ANNOTATOR = "arr"
 MIN_DURATION_S = 10.0
 HR_RANGE_BPM = (20.0, 300.0)
 REVIEW_BELOW = 0.6
-OUTPUT_MARK = "summary.json"  # a folder holding this is an earlier annotation and may be replaced
 
 
 def default_model_path() -> Path:
@@ -129,16 +128,24 @@ def classify_recording(recording, runner, review_below: float = REVIEW_BELOW) ->
 
 
 def write_outputs(ann: AnnotatedRecording, out: Path, model_info: dict, review_below: float = REVIEW_BELOW,
-                  start_s: float = 0.0, duration_s: float = 60.0, pages: bool = False) -> dict:
-    """Write the annotation file, beats.csv, summary.json and the strip(s) into ``out``."""
+                  start_s: float = 0.0, duration_s: float = 60.0, pages: bool = False, source=None) -> dict:
+    """Write the annotation file, beats.csv, summary.json and the strip(s) into ``out``.
+
+    ``summary.json`` names the recording (``record``), the WFDB record name of
+    the annotation file (``wfdb_record``: any file name made safe for WFDB,
+    see :func:`arrhythmia.io.wfdb_io.wfdb_record_name`) and, when given, the
+    input it was read from (``source``, an absolute path).
+    """
     from ..bundle import write_json
-    from ..io.wfdb_io import write_annotations
+    from ..io.wfdb_io import wfdb_record_name, write_annotations
     from .rhythm import rhythm_summary
     from .strip import plot_strip
 
+    check_strip_range(start_s, duration_s, ann.duration_s)
     out.mkdir(parents=True, exist_ok=True)
     labels, conf = ann.labels, ann.confidence
-    write_annotations(ann.name, out, ann.sample, labels, fs=ann.fs, extension=ANNOTATOR,
+    wfdb_name = wfdb_record_name(ann.name)
+    write_annotations(wfdb_name, out, ann.sample, labels, fs=ann.fs, extension=ANNOTATOR,
                       aux_note=[f"p={c:.2f}" for c in conf])
     with open(out / "beats.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -146,7 +153,9 @@ def write_outputs(ann: AnnotatedRecording, out: Path, model_info: dict, review_b
         for s, lab, c, p in zip(ann.sample, labels, conf, ann.proba):
             w.writerow([f"{s / ann.fs:.3f}", int(s), lab, f"{c:.4f}", int(c < review_below)] + [f"{v:.4f}" for v in p])
     summary = rhythm_summary(labels, ann.sample, ann.fs, ann.duration_s)
-    summary.update({"record": ann.name, "fs": ann.fs, "n_detected": ann.n_detected,
+    summary.update({"record": ann.name, "wfdb_record": wfdb_name, "annotation_file": f"{wfdb_name}.{ANNOTATOR}",
+                    "source": str(Path(source).resolve()) if source is not None else None,
+                    "fs": ann.fs, "n_detected": ann.n_detected,
                     "n_edge_dropped": ann.n_detected - len(labels),
                     "low_confidence": int((conf < review_below).sum()), "review_below": review_below,
                     "detection_lead": ann.lead, "model": model_info})
@@ -158,16 +167,38 @@ def write_outputs(ann: AnnotatedRecording, out: Path, model_info: dict, review_b
             plot_strip(ann.signal, ann.fs, ann.sample, labels, conf, out / f"strip_{i + 1:03d}.png", start_s=float(t0),
                        duration_s=page_s, review_below=review_below, title=f"{title}, page {i + 1}", lead=ann.lead)
     else:
-        if start_s < 0 or start_s >= ann.duration_s:
-            raise ArrhythmiaError(f"Invalid value for '--start': allowed 0 to {ann.duration_s:.1f} s; got {start_s:g}.")
         plot_strip(ann.signal, ann.fs, ann.sample, labels, conf, out / "strip.png", start_s=start_s,
                    duration_s=min(duration_s, ann.duration_s - start_s), review_below=review_below, title=title,
                    lead=ann.lead)
     return summary
 
 
+def check_strip_range(start_s: float, duration_s: float, length_s: float | None = None) -> None:
+    """``--start`` and ``--duration`` must be finite, ``start >= 0``, ``duration > 0`` (and start inside the record)."""
+    if not (np.isfinite(start_s) and start_s >= 0 and (length_s is None or start_s < length_s)):
+        allowed = "0 s or more" if length_s is None else f"0 to {length_s:.1f} s"
+        raise ArrhythmiaError(f"Invalid value for '--start': allowed {allowed}; got {start_s:g}.")
+    if not (np.isfinite(duration_s) and duration_s > 0):
+        raise ArrhythmiaError(f"Invalid value for '--duration': allowed a positive number of seconds; got {duration_s:g}.")
+
+
+def check_review_below(review_below: float) -> float:
+    """``--review-below`` is a confidence: a number from 0 to 1."""
+    if not (np.isfinite(review_below) and 0.0 <= review_below <= 1.0):
+        raise ArrhythmiaError(f"Invalid value for '--review-below': allowed 0 to 1; got {review_below:g}.")
+    return float(review_below)
+
+
+def model_info(model: Path, runner) -> dict:
+    """What ``summary.json`` says about the model."""
+    return {"bundle": str(model), "name": runner.config["model"]["name"], "backend": runner.backend,
+            "validation": runner.config.get("validation", {}).get("macro_f1"),
+            "tested": tested_figures(runner.config)}
+
+
 def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review_below: float = REVIEW_BELOW,
-             start_s: float = 0.0, duration_s: float = 60.0, pages: bool = False) -> dict:
+             start_s: float = 0.0, duration_s: float = 60.0, pages: bool = False, force: bool = False,
+             runner=None) -> dict:
     """Annotate one recording; see the module docstring for the outputs.
 
     Parameters
@@ -175,7 +206,8 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     input_path : str or Path
         WFDB record, CSV, EDF or ``.npy`` file.
     out : str or Path
-        Output folder (replaced only if it holds an earlier annotation).
+        Output folder: new, empty, or (with ``force``) an earlier output of
+        this tool, whose files alone are replaced (see :mod:`arrhythmia.io.output`).
     model : str or Path, optional
         Bundle folder; default: the model shipped in the package.
     fs : float, optional
@@ -187,26 +219,31 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
         Time range of ``strip.png``.
     pages : bool
         Write the whole recording as ``strip_001.png``, ... (60 s a page).
+    force : bool
+        Replace an earlier output in ``out``.
+    runner : object, optional
+        An already loaded runner of ``model`` (batch annotation loads it once).
 
     Returns
     -------
     dict
         The summary written to ``summary.json``.
     """
-    from ..io.output import check_output, output_folder
-    from ..io.readers import read_input
+    from ..io.output import OutputFolder
+    from ..io.readers import input_files, read_input
     from .runners import load_runner
 
-    out = check_output(out, OUTPUT_MARK)
+    check_review_below(review_below)
+    check_strip_range(start_s, duration_s)
     model = _model_or_default(model)
-    runner = load_runner(model, backend)
+    guard = OutputFolder(out, "annotate", inputs=[*input_files(input_path), model], force=force).check()
+    runner = runner or load_runner(model, backend)
     rec = read_input(input_path, fs)
     ann = classify_recording(rec, runner, review_below)
-    with output_folder(out, OUTPUT_MARK) as tmp:
-        info = {"bundle": str(model), "name": runner.config["model"]["name"], "backend": runner.backend,
-                "validation": runner.config.get("validation", {}).get("macro_f1"),
-                "tested": tested_figures(runner.config)}
-        summary = write_outputs(ann, tmp, info, review_below, start_s, duration_s, pages)
+    check_strip_range(start_s, duration_s, ann.duration_s)
+    with guard.staging() as tmp:
+        summary = write_outputs(ann, tmp, model_info(model, runner), review_below, start_s, duration_s, pages,
+                                source=input_path)
     return summary
 
 

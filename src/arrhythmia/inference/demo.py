@@ -48,19 +48,22 @@ def plot_cleaning(syn, cleaned, path, snr_before: float, snr_after: float, secon
     return Path(path)
 
 
-def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: str = "auto") -> dict:
+def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: str = "auto", force: bool = False) -> dict:
     """Generate, clean, annotate and score a synthetic ECG; returns what ``demo.json`` holds."""
     from ..bundle import write_json
     from ..evaluation.detection import match_beats
-    from ..io.output import check_output, output_folder
+    from ..errors import ArrhythmiaError
+    from ..io.output import OutputFolder
     from ..io.recording import Recording
     from ..preprocessing.pipeline import Preprocessing
     from ..datasets.synthetic import synthetic_ecg
-    from .annotate import OUTPUT_MARK, _model_or_default, classify_recording, write_outputs
+    from .annotate import _model_or_default, classify_recording, write_outputs
     from .runners import load_runner
 
-    out = check_output(out, OUTPUT_MARK)
+    if not (np.isfinite(duration) and 10.0 <= duration <= 3600.0):
+        raise ArrhythmiaError(f"Invalid value for '--duration': allowed 10 to 3600 s; got {duration:g}.")
     model = _model_or_default(model)
+    guard = OutputFolder(out, "demo", inputs=[model], force=force).check()
     runner = load_runner(model, backend)
     syn = synthetic_ecg(duration=duration, seed=seed)
     cleaned = Preprocessing(bandpass=(0.5, 40.0), notch=50.0, baseline=True).apply(syn.noisy, syn.fs)
@@ -80,7 +83,7 @@ def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: st
         "true_to_predicted": {k: v for k, v in agree.items() if v},
         "model": {"bundle": str(model), "name": runner.config["model"]["name"], "backend": runner.backend},
     }
-    with output_folder(out, OUTPUT_MARK) as tmp:
+    with guard.staging() as tmp:
         summary = write_outputs(ann, tmp, result["model"], duration_s=duration)
         plot_cleaning(syn, cleaned, tmp / "noisy_vs_cleaned.png", before, after)
         np.savetxt(tmp / "synthetic.csv", syn.noisy.T, delimiter=",", header="MLII,V1", comments="", fmt="%.5f")

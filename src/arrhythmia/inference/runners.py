@@ -91,19 +91,32 @@ def load_runner(bundle, backend: str = "auto"):
     ``auto`` uses ``model.onnx`` with onnxruntime when the bundle has one,
     else torch. ``onnx`` needs neither torch nor the weights file.
     """
-    from ..bundle import ONNX, load_bundle, read_bundle_config
+    import warnings
+
+    from ..bundle import ONNX, load_bundle, onnx_matches, read_bundle_config
 
     check_option("backend", backend, BACKENDS)
     bundle = Path(bundle)
     cfg = read_bundle_config(bundle)
+    stale = False
     if backend in ("auto", "onnx") and (bundle / ONNX).is_file():
-        return OnnxRunner.from_file(bundle / ONNX, cfg)
+        runner = OnnxRunner.from_file(bundle / ONNX)
+        if onnx_matches(cfg, runner.config):
+            runner.config = cfg
+            return runner
+        stale = True
+        if backend == "onnx":
+            raise file_error(bundle / ONNX, "was exported from other weights than this bundle's (stale); "
+                                            f"run 'arrhythmia export {bundle}' again")
+        warnings.warn(f"{bundle / ONNX} was exported from other weights than this bundle's (stale): not used; "
+                      f"run 'arrhythmia export {bundle}' again", stacklevel=2)
     if backend == "onnx":
         raise file_error(bundle / ONNX, "no ONNX model in this bundle; run 'arrhythmia export' first")
     try:
         import torch  # noqa: F401
     except ImportError:
-        raise ArrhythmiaError(f"{bundle}: has no model.onnx and torch is not installed; "
+        what = "a stale model.onnx" if stale else "no model.onnx"
+        raise ArrhythmiaError(f"{bundle}: has {what} and torch is not installed; "
                               "export it with 'arrhythmia export' on a machine with torch") from None
     model, cfg = load_bundle(bundle)
     return TorchRunner(model, cfg)

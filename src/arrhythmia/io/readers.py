@@ -206,6 +206,27 @@ def read_input(path, fs=None) -> Recording:
     return readers[suffix](p, fs)
 
 
+def input_files(path) -> list[Path]:
+    """The files a recording is read from (what outputs must never replace).
+
+    A WFDB record: its header, the signal files the header names and its
+    ``.atr`` when present; any other input: the file itself.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in ("", ".hea", ".dat", ".atr") and p.with_suffix(".hea").is_file():
+        rec = p.with_suffix("")
+        files = [rec.with_suffix(".hea"), rec.with_suffix(".atr")]
+        try:
+            from .wfdb_io import read_header
+
+            files += [rec.parent / f for f in (read_header(rec).file_name or [])]
+        except ArrhythmiaError:
+            files.append(rec.with_suffix(".dat"))
+        return list(dict.fromkeys(files))
+    return [p]
+
+
 def list_inputs(folder) -> list[Path]:
     """Every readable input in a folder: WFDB records (by header), CSV, EDF, NumPy files, sorted."""
     folder = Path(folder)

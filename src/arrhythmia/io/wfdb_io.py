@@ -128,12 +128,32 @@ def read_annotations(path, annotator: str = "atr") -> Annotations:
     return Annotations(np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype=object))
 
 
+MAX_RECORD_NAME = 64
+
+
+def wfdb_record_name(name: str) -> str:
+    """A record name WFDB accepts (letters, digits, ``_`` and ``-``), derived from any file name.
+
+    Accents are dropped (``'ékg'`` -> ``'ekg'``), every other character
+    outside ``[A-Za-z0-9_-]`` becomes ``_`` (``'my ecg'`` -> ``'my_ecg'``,
+    ``'ecg.2024-01-01'`` -> ``'ecg_2024-01-01'``), and the result is cut to
+    :data:`MAX_RECORD_NAME` characters; an empty result is ``'record'``.
+    """
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", ascii_name)[:MAX_RECORD_NAME]
+    return safe if safe.strip("_") else "record"
+
+
 def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, extension: str = "arr", aux_note=None) -> Path:
     """Write a WFDB annotation file ``<out_dir>/<record_name>.<extension>``.
 
     Parameters
     ----------
     record_name : str
+        Any name; the file is named after :func:`wfdb_record_name` of it.
     out_dir : str or Path
     sample : array_like of int
         Sample indices, sorted ascending.
@@ -153,6 +173,7 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
     import wfdb
 
     out_dir = Path(out_dir)
+    record_name = wfdb_record_name(record_name)
     sample = np.asarray(sample, dtype=np.int64)
     kwargs = {}
     if aux_note is not None:

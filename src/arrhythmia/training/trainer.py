@@ -116,6 +116,10 @@ class TrainConfig:
     rr_features: str = "base"
 
     def __post_init__(self):
+        from ..models.registry import MODEL_NAMES
+
+        if self.model is not None:
+            check_option("model", self.model, MODEL_NAMES)
         check_option("imbalance", self.imbalance, IMBALANCE)
         check_option("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_option("rr_features", self.rr_features, tuple(RR_SETS))
@@ -451,13 +455,25 @@ def new_model(cfg: TrainConfig):
 
 
 def train(cfg: TrainConfig, data_dir, out_dir, resume: bool = False, progress: bool = True,
-          callbacks=(), verbose: bool = True) -> tuple[Path, FitResult]:
+          callbacks=(), verbose: bool = True, force: bool = False) -> tuple[Path, FitResult]:
     """``arrhythmia train``: load beats, split, fit, write a bundle to ``out_dir``.
+
+    ``out_dir`` must be new or empty; an earlier output of this tool there is
+    continued with ``resume`` or replaced (its files only, a stale
+    ``model.onnx`` included) with ``force``. Training into the bundle it
+    starts from (``init_from``) is refused.
 
     Returns
     -------
     (Path, FitResult)
     """
+    from ..io.output import working_folder
+
+    with working_folder(out_dir, "train", inputs=[cfg.init_from, data_dir], force=force, resume=resume):
+        return _train(cfg, data_dir, out_dir, resume, progress, callbacks, verbose)
+
+
+def _train(cfg, data_dir, out_dir, resume, progress, callbacks, verbose):
     from ..bundle import load_bundle, read_bundle_config, save_bundle
     from ..datasets import load_beats, make_split, split_records
     from ..datasets.beats import BeatConfig

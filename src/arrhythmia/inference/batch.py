@@ -1,0 +1,160 @@
+"""Annotating many recordings: one output folder each, an ``index.csv`` over all of them.
+
+One bad recording does not stop the others: it is reported (one line, and a
+row of ``index.csv`` with its error) and the batch goes on; the caller's exit
+code says that something failed. The model is loaded once.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..labels import AAMI_CLASSES
+
+INDEX = "index.csv"
+INDEX_COLUMNS = ("input", "output", "status", "error", "duration_s", "n_beats", *AAMI_CLASSES,
+                 "S_burden_pct", "V_burden_pct")
+"""Columns of ``index.csv``: the input path, its output folder (relative to the batch folder), ``ok``,
+``skipped`` (complete output already there) or ``failed`` with the one-line ``error``, the recording's
+duration in seconds, beats in all and per class, and the S and V burden in %."""
+
+
+@dataclass
+class BatchResult:
+    """What :func:`annotate_many` did.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One per input, with the :data:`INDEX_COLUMNS`.
+    out : Path
+    """
+
+    rows: list = field(default_factory=list)
+    out: Path = Path(".")
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.rows if r["status"] == "failed"]
+
+
+def output_name(path: Path, taken: set) -> str:
+    """The output folder name of an input: a WFDB record by its name, a file by name and format
+    (``rec.csv`` -> ``rec_csv``), made unique among ``taken`` (case-insensitively)."""
+    path = Path(path)
+    base = path.stem if path.suffix.lower() == ".hea" else f"{path.stem}_{path.suffix.lstrip('.').lower()}"
+    name, i = base, 2
+    while name.lower() in taken:
+        name, i = f"{base}-{i}", i + 1
+    taken.add(name.lower())
+    return name
+
+
+def _row(path: Path, sub: str, status: str, error: str = "", summary: dict | None = None) -> dict:
+    s = summary or {}
+    counts = s.get("beats_per_class", {})
+    return {"input": str(path), "output": sub, "status": status, "error": error,
+            "duration_s": s.get("duration_s", ""), "n_beats": s.get("n_beats", ""),
+            **{c: counts.get(c, "") for c in AAMI_CLASSES},
+            "S_burden_pct": s.get("S_burden_pct", ""), "V_burden_pct": s.get("V_burden_pct", "")}
+
+
+def is_complete(folder: Path, source: Path, model: Path) -> bool:
+    """True when ``folder`` holds a finished annotation of ``source`` by ``model`` (a re-run may skip it)."""
+    import json
+
+    from ..io.output import read_marker
+
+    m = read_marker(folder)
+    if not m or m.get("command") != "annotate" or not m.get("complete"):
+        return False
+    if not all((folder / f).is_file() for f in m.get("files", [])):
+        return False
+    try:
+        s = json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return s.get("source") == str(Path(source).resolve()) and s.get("model", {}).get("bundle") == str(model)
+
+
+def annotate_many(inputs, out, model=None, fs=None, backend: str = "auto", force: bool = False,
+                  progress: bool = False, report=None, **kwargs) -> BatchResult:
+    """Annotate every recording of ``inputs`` into ``out/<name>/`` and write ``out/index.csv``.
+
+    Parameters
+    ----------
+    inputs : sequence of Path
+        Recordings (see :func:`arrhythmia.io.readers.list_inputs`).
+    out : str or Path
+        Batch folder: new, empty, or an earlier batch of ours. Recordings whose
+        output there is complete are skipped unless ``force``.
+    model, fs, backend
+        As :func:`arrhythmia.inference.annotate.annotate`.
+    force : bool
+        Annotate again recordings whose output is complete.
+    progress : bool
+        A progress bar.
+    report : callable(str), optional
+        Called with one line per recording (ok, skipped or the error).
+    **kwargs
+        Passed to :func:`~arrhythmia.inference.annotate.annotate` (review_below, start_s, duration_s, pages).
+
+    Returns
+    -------
+    BatchResult
+    """
+    from tqdm.auto import tqdm
+
+    from ..errors import ArrhythmiaError
+    from ..io.output import OutputFile, working_folder
+    from .annotate import _model_or_default, annotate, check_review_below, check_strip_range
+    from .runners import load_runner
+
+    out = Path(out)
+    inputs = [Path(p) for p in inputs]
+    check_review_below(kwargs.get("review_below", 0.6))
+    check_strip_range(kwargs.get("start_s", 0.0), kwargs.get("duration_s", 60.0))
+    model = _model_or_default(model)
+    folders = sorted({p.parent for p in inputs})
+    result = BatchResult(out=out)
+    taken: set = set()
+    with working_folder(out, "annotate-batch", inputs=[*folders, model], force=force, resume=True):
+        runner = load_runner(model, backend)
+        for p in tqdm(inputs, desc="annotate", unit="recording", disable=not progress):
+            sub = output_name(p, taken)
+            if not force and is_complete(out / sub, p, model):
+                row = _row(p, sub, "skipped", summary=_read_summary(out / sub))
+            else:
+                try:
+                    s = annotate(p, out / sub, model=model, fs=fs, backend=backend, force=True, runner=runner,
+                                 **kwargs)
+                    row = _row(p, sub, "ok", summary=s)
+                except ArrhythmiaError as exc:
+                    row = _row(p, sub, "failed", error=str(exc))
+            result.rows.append(row)
+            if report is not None:
+                report(_line(p, row))
+        with OutputFile(out / INDEX, replaceable=True).staging() as tmp, open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=INDEX_COLUMNS)
+            w.writeheader()
+            w.writerows(result.rows)
+    return result
+
+
+def _read_summary(folder: Path) -> dict:
+    import json
+
+    try:
+        return json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _line(p: Path, row: dict) -> str:
+    if row["status"] == "failed":
+        return f"arrhythmia: error: {row['error']}"
+    counts = ", ".join(f"{c} {row[c]}" for c in AAMI_CLASSES)
+    tag = " (already annotated: skipped)" if row["status"] == "skipped" else ""
+    return f"{p.name}: {row['n_beats']} beats, {counts}{tag}"
