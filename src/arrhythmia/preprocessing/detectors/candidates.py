@@ -12,7 +12,8 @@ import numpy as np
 NEIGHBOURS = 8
 """Beats of ``B`` on each side that a candidate is compared with."""
 WINDOW_S = 0.07
-FEATURE_NAMES = ("corr", "lead0", "lead1", "rr_prev", "rr_next", "first_pass", "sqi0", "sqi1", "energy")
+FEATURE_NAMES = ("corr", "lead0", "lead1", "rr_prev", "rr_next", "first_pass", "sqi0", "sqi1", "energy", "density",
+                 "prominence")
 """Columns of :func:`candidate_features`, in order."""
 
 
@@ -119,13 +120,21 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
         o = off[k] & ~off[1 - k]
         le[k] = np.where(o, le[1 - k], le[k])
         sq[k] = np.where(o, sq[1 - k], sq[k])
+    # candidates within +/-1 s over the beats expected there; energy over the median energy around
+    win = int(round(fs))
+    dens = (np.searchsorted(cand, cand + win) - np.searchsorted(cand, cand - win)) * rr_med / (2 * win)
+    from scipy.ndimage import median_filter
+
+    step = max(1, int(round(0.05 * fs)))
+    floor = median_filter(energy[::step], size=max(3, 2 * win // step + 1), mode="nearest")
+    floor = floor[np.clip(cand // step, 0, floor.size - 1)]
     return np.stack([corr, le[0], le[1], np.log(rp), np.log(rn), first.astype(np.float64), sq[0], sq[1],
-                     np.log(energy[cand] + 1e-3)], axis=1)
+                     np.log(energy[cand] + 1e-3), np.log(dens), np.log(energy[cand] / (floor + 1e-6) + 1e-3)], axis=1)
 
 
 def expand(features: np.ndarray) -> np.ndarray:
-    """The logistic model's inputs: a constant, the features and a few products (16 columns)."""
-    corr, l0, l1, rp, rn, first, s0, s1, e = features.T
+    """The logistic model's inputs: a constant, the features and a few products (18 columns)."""
+    corr, l0, l1, rp, rn, first, s0, s1, e, dens, prom = features.T
     top = np.maximum(l0, l1)
     return np.stack([np.ones(len(features)), corr, l0, l1, top, rp, rn, np.minimum(rp, 0), np.minimum(rn, 0),
-                     first, s0, s1, e, corr * first, corr * top, rp * rn], axis=1)
+                     first, s0, s1, e, corr * first, corr * top, rp * rn, dens, prom], axis=1)
