@@ -10,15 +10,22 @@ from arrhythmia.preprocessing.quality import beats_in_readable, noise_annotation
 
 @pytest.fixture(scope="module")
 def damaged_100(mitdb):
-    """Two minutes of record 100 (both leads) with a flat stretch, a pure-noise stretch and lead 1 off."""
+    """Two minutes of record 100 (both leads) with a flat stretch, a pure-noise stretch and lead 1 off.
+
+    The noise is white, at -6 dB by nst's definition (RMS = QRS peak-to-peak / sqrt(8) * 10**(6/20), the
+    QRS amplitude measured as sigamp does): the level of the 118e_6/119e_6 noise stress records.
+    """
+    from arrhythmia.datasets.noise_stress import qrs_peak_to_peak
     from arrhythmia.io import read_wfdb
 
     rec = read_wfdb(mitdb / "100")
     fs = rec.fs
     x = rec.signal[:, : int(120 * fs)].copy()
+    beats = rec.annotations.beats()
+    rms = qrs_peak_to_peak(rec.signal, fs, beats.sample, beats.symbol) / np.sqrt(8) * 10 ** (6 / 20)
     rng = np.random.default_rng(0)
     x[:, int(30 * fs):int(50 * fs)] = x[:, int(30 * fs):int(31 * fs)].mean(axis=1, keepdims=True)  # flat 30-50 s
-    x[:, int(70 * fs):int(90 * fs)] = 0.5 * rng.standard_normal((2, int(20 * fs)))  # noise of 0.5 mV RMS, 70-90 s
+    x[:, int(70 * fs):int(90 * fs)] = rms[:, None] * rng.standard_normal((2, int(20 * fs)))  # pure noise, 70-90 s
     x[1, int(100 * fs):int(110 * fs)] = 0.0  # lead 1 off, 100-110 s
     return x, fs
 

@@ -21,7 +21,8 @@ segment (1 s by default) and lead:
     Its ``sqi_db`` is -inf.
 
 A segment is **readable** when at least one lead scores ``threshold_db`` or
-more. Detections in unreadable segments are not beats we can vouch for: the
+more, and no segment of a recording is when none of its leads shows an ECG
+anywhere (:data:`RECORD_MIN_DB`). Detections in unreadable segments are not beats we can vouch for: the
 documented policy (:func:`beats_in_readable`) is to **drop** them (no class,
 no place in burden figures) and to mark the stretch with WFDB noise
 annotations ``~`` (:func:`noise_annotations`), whose ``subtype`` follows the
@@ -48,6 +49,10 @@ FLOOR_PERCENTILE = 20.0
 MAX_SQI_RATIO = 1000.0  # caps sqi_db at 60 dB over the absolute figure
 ABSOLUTE_MIN_DB = 3.0
 FLOOR_MAX_DB = 6.0
+RECORD_MIN_DB = 7.0
+"""When no lead's median absolute QRS-band SNR reaches this, the whole recording is noise: every MIT-BIH
+record's best lead scores 9.5 dB or more (217 the lowest), the noise records bw, em, ma and white noise
+4.3 dB or less (em the highest), measured with the ``fusion`` detector's beats when the value was set."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +230,8 @@ def signal_quality(signal, fs: float, peaks=None, segment_s: float = SEGMENT_S, 
         sqi = 20.0 * np.log10(ptp[:, None] / (np.sqrt(8.0) * excess))
         absolute = 20.0 * np.log10(ptp[:, None] / (np.sqrt(8.0) * noise))
     sqi = np.where(absolute < ABSOLUTE_MIN_DB, absolute, sqi)
+    if np.nanmax(np.median(np.where(np.isfinite(absolute), absolute, np.nan), axis=1), initial=-np.inf) < RECORD_MIN_DB:
+        sqi = np.full_like(sqi, -np.inf)  # no lead shows an ECG anywhere: a record of noise
     flat = flat_segments(f, sw)
     sqi = np.where(flat | np.isnan(sqi), -np.inf, sqi)
     readable = (sqi >= threshold_db).any(axis=0)

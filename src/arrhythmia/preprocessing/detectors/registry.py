@@ -19,7 +19,7 @@ _MODULES: dict[str, str] = {
     "fusion": "fusion",
 }
 DETECTOR_NAMES: tuple[str, ...] = tuple(_MODULES)
-DEFAULT_DETECTOR = "pan_tompkins"
+DEFAULT_DETECTOR = "fusion"
 """What the name ``default`` stands for."""
 DETECTORS: tuple[str, ...] = DETECTOR_NAMES + ("default",)
 """Every name :func:`get_detector` accepts."""
