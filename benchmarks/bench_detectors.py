@@ -32,7 +32,7 @@ from arrhythmia.evaluation.detection import score_detections
 from arrhythmia.io import read_wfdb
 from arrhythmia.preprocessing.detectors import detect
 
-NEUROKIT_METHOD = "neurokit"
+NEUROKIT_METHOD = "pantompkins1985"
 """Chosen with --select-neurokit on DS1 (see docs/benchmarks.md)."""
 NEUROKIT_CANDIDATES = ("neurokit", "pantompkins1985", "hamilton2002", "elgendi2010", "engzeemod2012", "kalidas2017",
                        "nabian2018", "rodrigues2021", "christov2004", "manikandan2012")

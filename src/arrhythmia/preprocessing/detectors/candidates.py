@@ -79,7 +79,7 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
 
     Returns
     -------
-    ndarray, shape (n_candidates, 9)
+    ndarray, shape (n_candidates, 11)
         ``corr``: best correlation of the candidate's two-lead waveform
         (+/-70 ms) with one of the ``NEIGHBOURS`` beats of ``B`` on each side
         (itself excluded); ``lead0``, ``lead1``: log of its energy peak on
@@ -87,8 +87,11 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
         ``rr_next``: log of the interval to the previous and next beat of
         ``B`` over the local median RR (the other side's where there is
         no beat on one side); ``first_pass``; ``sqi0``, ``sqi1``:
-        quality in tens of dB, clipped to [-1, 4]; ``energy``: log of the
-        first-pass energy at the candidate.
+        quality in tens of dB, clipped to [-1, 4] (a lead that is off takes
+        the other lead's ``lead`` and ``sqi`` values); ``energy``: log of the
+        first-pass energy at the candidate; ``density``: log of the number of
+        candidates within +/-1 s over the beats the local RR expects there;
+        ``prominence``: log of the energy over its running median (+/-1 s).
     """
     from scipy.ndimage import maximum_filter1d
 
@@ -133,7 +136,8 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
 
 
 def expand(features: np.ndarray) -> np.ndarray:
-    """The logistic model's inputs: a constant, the features and a few products (18 columns)."""
+    """The logistic model's inputs (18 columns): a constant, the features, the larger lead energy, the
+    negative parts of the RR terms and three products."""
     corr, l0, l1, rp, rn, first, s0, s1, e, dens, prom = features.T
     top = np.maximum(l0, l1)
     return np.stack([np.ones(len(features)), corr, l0, l1, top, rp, rn, np.minimum(rp, 0), np.minimum(rn, 0),

@@ -11,7 +11,7 @@
    (:func:`.candidates.candidate_features`: waveform correlation with its
    neighbours on both leads, energy on each lead over the local beat level,
    intervals to the neighbouring beats over the local RR, signal quality of
-   each lead) and kept when a logistic model of those features gives it a
+   each lead, candidate density and energy prominence) and kept when a logistic model of those features gives it a
    probability of 0.5 or more; of two kept within 200 ms, the likelier stays.
 4. Each beat is placed on the largest deflection of lead 0 (0.5-40 Hz)
    within +/-80 ms, as ``pan_tompkins`` does.
