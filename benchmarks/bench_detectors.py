@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python benchmarks/bench_detectors.py --write docs/benchmarks.md
     .venv/bin/python benchmarks/bench_detectors.py --select-neurokit      # pick NeuroKit2's method on DS1
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_detectors.py --timing   # ours on 100 and 203, 7 runs
 
 Needs the ``bench`` extra (``pip install -e .[bench]``: NeuroKit2). On the 48
 MIT-BIH records and on the 12 MIT-BIH Noise Stress Test records (118e*,
@@ -138,17 +139,35 @@ def select_neurokit(d: Path) -> None:
         print(f"{m}: Se {_pct(r.se)} +P {_pct(r.ppv)} (FN {r.fn}, FP {r.fp}); sum of errors {r.fn + r.fp}")
 
 
+def timing(d: Path) -> None:
+    """Min and median of 7 runs of our detectors on two 30-minute two-lead records (one thread)."""
+    print(f"# {today()} on {machine()}")
+    print("| detector | record | leads | min s | median s |\n|---|---|---:|---:|---:|")
+    for r, (x, fs, _, _) in load(d, ("100", "203")).items():
+        for name, leads in (("pan_tompkins", 1), ("fusion", 2)):
+            ts = []
+            for _ in range(7):
+                t = time.perf_counter()
+                detect(x[:leads], fs, name)
+                ts.append(time.perf_counter() - t)
+            print(f"| {name} | {r} | {leads} | {min(ts):.3f} | {float(np.median(ts)):.3f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", default=None, help="markdown file whose bench_detectors section is replaced")
     ap.add_argument("--nstdb", default=None, help="noise stress folder (default: beside the MIT-BIH folder)")
     ap.add_argument("--records", default=None, help="comma-separated MIT-BIH records (default: all 48)")
     ap.add_argument("--select-neurokit", action="store_true")
+    ap.add_argument("--timing", action="store_true", help="only: our detectors on records 100 and 203, 7 runs each")
     ap.add_argument("--neurokit-method", default=NEUROKIT_METHOD)
     a = ap.parse_args()
     d = data_dir()
     if a.select_neurokit:
         select_neurokit(d)
+        return
+    if a.timing:
+        timing(d)
         return
     dets = detectors(a.neurokit_method)
     recs48 = load(d, a.records.split(",") if a.records else MITDB_RECORDS)
