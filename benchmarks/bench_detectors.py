@@ -12,8 +12,8 @@ they are one-lead detectors) and is scored as WFDB ``bxb`` with the 150 ms
 EC57 window (:func:`arrhythmia.evaluation.detection.score_detections`), from
 0 and from 5:00. Seconds per record: detection only (the record already in
 memory), mean over the records, one thread. ``--write FILE`` replaces the
-part of FILE between ``<!-- bench_detectors:start -->`` and
-``<!-- bench_detectors:end -->`` with the tables.
+part of FILE between ``<!-- SECTION:start -->`` and ``<!-- SECTION:end -->``
+(``--section``, default ``bench_detectors``) with the tables.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 from _common import data_dir, machine, today
 
 from arrhythmia.datasets.noise_stress import NSTDB_SNRS, snr_suffix
-from arrhythmia.datasets.records import DS1, MITDB_RECORDS
+from arrhythmia.datasets.records import DS1, DS2, MITDB_RECORDS, PACED
 from arrhythmia.evaluation.detection import score_detections
 from arrhythmia.io import read_wfdb
 from arrhythmia.preprocessing.detectors import detect
@@ -38,7 +38,7 @@ NEUROKIT_METHOD = "pantompkins1985"
 NEUROKIT_CANDIDATES = ("neurokit", "pantompkins1985", "hamilton2002", "elgendi2010", "engzeemod2012", "kalidas2017",
                        "nabian2018", "rodrigues2021", "christov2004", "manikandan2012")
 HARD = ("201", "203", "210", "116", "207", "105", "208", "200")
-MARK = ("<!-- bench_detectors:start -->", "<!-- bench_detectors:end -->")
+SECTION = "bench_detectors"
 
 
 def _neurokit(method):
@@ -106,6 +106,15 @@ def tables(mit: dict, nst: dict, recs48: dict) -> str:
         a, b = r["from0"], r["from5"]
         lines.append(f"| {name} | {_pct(a.se)} | {_pct(a.ppv)} | {_pct(b.se)} | {_pct(b.ppv)} | {b.fn} / {b.fp} | "
                      f"{r['s']:.3f} ({r['s_max']:.3f}) |")
+    lines += ["", "By side (DS1: the records `fusion` was fitted on; DS2: never seen; the 4 paced records in neither), "
+              "Se / +P from 5:00:", "", "| detector | DS1 | DS2 | paced |", "|---|---:|---:|---:|"]
+    for name, r in mit.items():
+        cells = []
+        for side in (DS1, DS2, PACED):
+            c = [r["from5"].per_record[x] for x in side if x in r["from5"].per_record]
+            tp, fn, fp = (sum(v[k] for v in c) for k in ("tp", "fn", "fp"))
+            cells.append(f"{_pct(tp / (tp + fn))} / {_pct(tp / (tp + fp))}" if c and tp else "-")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "### Hardest records, from 5:00 (missed / extra of the reference beats)", "",
               "| record | beats | " + " | ".join(mit) + " |", "|---|---:|" + "---:|" * len(mit)]
     for h in HARD:
@@ -161,6 +170,9 @@ def main():
     ap.add_argument("--select-neurokit", action="store_true")
     ap.add_argument("--timing", action="store_true", help="only: our detectors on records 100 and 203, 7 runs each")
     ap.add_argument("--neurokit-method", default=NEUROKIT_METHOD)
+    ap.add_argument("--detectors", default=None, help="comma-separated subset of the detectors' names")
+    ap.add_argument("--no-nstdb", action="store_true", help="leave out the noise stress records")
+    ap.add_argument("--section", default=SECTION, help="name of the marked section of --write to replace")
     a = ap.parse_args()
     d = data_dir()
     if a.select_neurokit:
@@ -170,11 +182,13 @@ def main():
         timing(d)
         return
     dets = detectors(a.neurokit_method)
+    if a.detectors:
+        dets = {k: v for k, v in dets.items() if k in a.detectors.split(",")}
     recs48 = load(d, a.records.split(",") if a.records else MITDB_RECORDS)
     mit = run(dets, recs48)
     nst_dir = Path(a.nstdb) if a.nstdb else d.parent / "nstdb"
     nst = {}
-    if (nst_dir / "118e12.hea").is_file():
+    if not a.no_nstdb and (nst_dir / "118e12.hea").is_file():
         for snr in NSTDB_SNRS:
             recs = load(nst_dir, [f"{b}e{snr_suffix(snr)}" for b in ("118", "119")])
             for name, r in run(dets, recs).items():
@@ -185,9 +199,10 @@ def main():
     if a.write:
         p = Path(a.write)
         doc = p.read_text()
-        new = f"{MARK[0]}\n{text}{MARK[1]}"
-        if MARK[0] in doc:
-            doc = re.sub(re.escape(MARK[0]) + ".*?" + re.escape(MARK[1]), lambda _: new, doc, flags=re.S)
+        mark = (f"<!-- {a.section}:start -->", f"<!-- {a.section}:end -->")
+        new = f"{mark[0]}\n{text}{mark[1]}"
+        if mark[0] in doc:
+            doc = re.sub(re.escape(mark[0]) + ".*?" + re.escape(mark[1]), lambda _: new, doc, flags=re.S)
         else:
             doc = doc.rstrip("\n") + "\n\n" + new + "\n"
         p.write_text(doc)
