@@ -111,7 +111,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="auto", help="with --detect: auto, onnx or torch")
     p.add_argument("--records", default=None,
                    help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
-                        "--data-dir: another database such as svdb or incartdb) or a comma-separated list")
+                        "--data-dir: another database such as svdb or incartdb) or a comma-separated list; with "
+                        "--noise-stress: the records of --data-dir to make noise-stressed copies of")
     p.add_argument("--noise-stress", action="store_true",
                    help="instead: the EC57 noise stress test of the whole pipeline (detection, V, S) per SNR, on the "
                         "MIT-BIH Noise Stress Test records 118e*/119e*, or on copies of --records made like WFDB nst")

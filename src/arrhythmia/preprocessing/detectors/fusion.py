@@ -1,27 +1,33 @@
 """``fusion``: both leads, a first Pan-Tompkins pass, then every candidate beat checked.
 
-1. Each lead's QRS energy (:func:`.base.qrs_energy`: 5-15 Hz, derivative,
-   square, 150 ms integration, over its running level); their mean is the
-   energy a first Pan-Tompkins pass runs on (:func:`.pan_tompkins.adaptive_pass`):
-   a beat that one lead barely shows (a PVC of record 203 on MLII) is still
-   seen, at the cost of extra detections where one lead is noisy.
+Everything but the final placement runs at about 120 Hz (the signal
+averaged over ``fs // 120`` samples), which is plenty for a 5-15 Hz band.
+
+1. Each lead's QRS energy (:func:`.base.energy_from_band`: 5-15 Hz,
+   derivative, square, 150 ms integration, over its running level); their
+   mean (leaving out a lead that is flat in that second) is the energy a
+   first Pan-Tompkins pass runs on (:func:`.pan_tompkins.adaptive_pass`,
+   200 ms refractory period): a beat that one lead barely shows (a PVC of
+   record 203 on MLII) is still seen, at the cost of extra detections where
+   one lead is noisy.
 2. Candidates: the first pass's beats ``B`` and every energy peak in the
    gaps between them (over 200 ms from a beat of ``B``, energy > 0.02).
 3. Each candidate is described against the beats of ``B`` around it
    (:func:`.candidates.candidate_features`: waveform correlation with its
    neighbours on both leads, energy on each lead over the local beat level,
    intervals to the neighbouring beats over the local RR, signal quality of
-   each lead, candidate density and energy prominence) and kept when a logistic model of those features gives it a
-   probability of 0.5 or more; of two kept within 200 ms, the likelier stays.
-4. Each beat is placed on the largest deflection of lead 0 (0.5-40 Hz)
-   within +/-80 ms, as ``pan_tompkins`` does.
+   each lead, candidate density and energy prominence) and kept when a
+   logistic model of those features gives it a probability of 0.5 or more;
+   of two kept within 200 ms, the likelier stays.
+4. Each beat is placed on the largest deflection of lead 0 (smoothed over
+   8 ms, about the window's median) within +/-80 ms, at the input's rate.
 
 The logistic weights :data:`WEIGHTS` were fitted on the 22 DS1 records of
 MIT-BIH and on copies of 20 of them stressed with muscle-artifact and
 baseline-wander noise (never 118 or 119, never the ``em`` noise of the
 published noise stress test; ``scripts/fit_fusion_detector.py`` prints them
-again); DS2's figures in ``docs/benchmarks.md`` are those of records it never saw. Given
-one lead, it is used as both leads.
+again); DS2's figures in ``docs/benchmarks.md`` are those of records it never
+saw. Given one lead, it is used as both leads.
 """
 
 from __future__ import annotations
