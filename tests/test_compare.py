@@ -49,9 +49,24 @@ def test_compare_errors(mitdb, golden, tmp_path):
                 "--out", out)
     assert_one_line_error(p, "100.qrs", "annotation file not found")
     assert not out.exists()
+    # an existing file is replaced only with --force; a file read never
+    out.write_text("mine")
+    p = run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr", "--records", "100",
+                "--out", out)
+    assert_one_line_error(p, "exists; add --force")
+    assert out.read_text() == "mine"
+    p = run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr", "--records", "100",
+                "--out", golden / "arr" / "100.arr", "--force")
+    assert_one_line_error(p, "100.arr")
+    assert run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr", "--records",
+                   "100", "--out", out, "--force").returncode == 0
+    assert out.read_text().startswith("Record Nn'")
     assert_one_line_error(run_cli("compare", "--ref-dir", mitdb, "--test-dir", tmp_path / "none", "--annotator", "arr"),
                           "test annotation folder not found")
     assert_one_line_error(run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr",
                                   "--from", "-5"), "'--from'", "-5")
     assert_one_line_error(run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr",
                                   "--records", "999"), "'--records'", "999")
+    # bxb refuses a start after the record's end (MIT-BIH records last 1805.56 s)
+    assert_one_line_error(run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr",
+                                  "--records", "100", "--from", "2000"), "'--from'", "record 100", "1805.56 s")

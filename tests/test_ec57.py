@@ -121,6 +121,24 @@ def test_wfdb_python_compare_annotations_agrees_on_plain_beats(annotations):
         assert (int((r2d >= 0).sum()), int((d2r < 0).sum())) == (w.tp, w.fp), r
 
 
+def test_project_ec57_gross_agrees_with_bxb_at_reference_positions(annotations):
+    """Labels given at the reference beats themselves (what ``arrhythmia evaluate`` scores): bxb's VEB and SVEB
+    counts are then those of metrics.ec57_gross on the confusion matrix, for a record without the escape beats
+    (e, j, n) that bxb calls S and labels.py calls N. Seeded random labels exercise every cell."""
+    from arrhythmia.evaluation.metrics import confusion_matrix, ec57_gross
+    from arrhythmia.labels import AAMI_CLASSES, is_beat, to_aami
+
+    a = annotations["213"]["atr"]  # N, V, F (362), A, a: no e, j, n, no flutter
+    beats = is_beat(a.symbol)
+    sample, y = a.sample[beats], to_aami(np.asarray(a.symbol)[beats])
+    pred = np.random.default_rng(0).integers(0, 5, y.size)
+    g = ec57_gross(confusion_matrix(y, pred))
+    c = compare_beats(sample, np.asarray(a.symbol)[beats], sample, [AAMI_CLASSES[k] for k in pred], 360.0, start_s=0,
+                      end_sample=650_000)
+    assert (g["VEB"]["tp"], g["VEB"]["fn"], g["VEB"]["fp"]) == c.veb[:3]
+    assert (g["SVEB"]["tp"], g["SVEB"]["fn"], g["SVEB"]["fp"]) == c.sveb_counts
+
+
 # ---------------------------------------------------------------- hand-made cases, fs = 100 Hz: window 15 samples
 
 FS = 100.0

@@ -209,7 +209,8 @@ def compare(args) -> int:
     from ..evaluation.compare import compare_folders
 
     res = compare_folders(args.ref_dir, args.test_dir, args.annotator, reference=args.reference, start_s=args.start,
-                          records=args.records, episodes=args.episodes, sveb=not args.no_sveb, out=args.out)
+                          records=args.records, episodes=args.episodes, sveb=not args.no_sveb, out=args.out,
+                          force=args.force)
     sys.stdout.write(res.text)
     if args.out:
         print(f"written to {args.out}")

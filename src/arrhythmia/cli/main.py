@@ -169,6 +169,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", action="store_true", help="also compare AF episodes, as epicmp -A")
     p.add_argument("--no-sveb", action="store_true", help="bxb -l table (S counted as N) instead of -L")
     p.add_argument("--out", default=None, help="also write the report to this file (default: print only)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (never a file read)")
     p.set_defaults(func=c.compare)
 
     p = sub.add_parser("export", help="export a bundle to ONNX and check parity with PyTorch")

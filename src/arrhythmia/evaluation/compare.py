@@ -8,7 +8,6 @@ tools print (see ``tests/test_ec57.py`` and ``tests/test_episodes.py``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +59,15 @@ def compare_record(ref_dir, test_dir, record: str, annotator: str, reference: st
     from ..io.wfdb_io import read_header
     from .ec57 import compare_beats
     from .episodes import compare_episodes, episodes_from_rhythm
+    from .wfdb_text import seconds_to_samples
 
     h = read_header(Path(ref_dir) / record)
     ref = read_annotation_file(Path(ref_dir) / record, reference)
     test = read_annotation_file(Path(test_dir) / record, annotator)
     end = int(h.sig_len) if h.sig_len else None
+    if end is not None and seconds_to_samples(start_s, float(h.fs)) > end:
+        raise ArrhythmiaError(f"Invalid value for '--from': allowed a time within record {record} "
+                              f"({end / float(h.fs):g} s long); got {start_s:g}.")
     beats = compare_beats(ref.sample, ref.symbol, test.sample, test.symbol, float(h.fs), start_s=start_s,
                           end_sample=end, ref_subtypes=ref.subtype, test_subtypes=test.subtype, sveb=sveb,
                           record=record)
@@ -78,7 +81,8 @@ def compare_record(ref_dir, test_dir, record: str, annotator: str, reference: st
 
 
 def compare_folders(ref_dir, test_dir, annotator: str, reference: str = "atr", start_s: float = 300.0,
-                    records: str = "all", episodes: bool = False, sveb: bool = True, out=None) -> FolderComparison:
+                    records: str = "all", episodes: bool = False, sveb: bool = True, out=None,
+                    force: bool = False) -> FolderComparison:
     """Compare the test annotations of every record with the reference, as bxb/sumstats (and epicmp).
 
     Parameters
@@ -101,7 +105,10 @@ def compare_folders(ref_dir, test_dir, annotator: str, reference: str = "atr", s
     sveb : bool
         bxb ``-L`` (S kept apart) or ``-l`` (S counted as N).
     out : str or Path, optional
-        Also write the report there (atomically); nothing is written otherwise.
+        Also write the report there, whole or not at all; nothing is written
+        otherwise. Never one of the files read; an existing file only with
+        ``force`` (:class:`arrhythmia.io.output.OutputFile`).
+    force : bool
 
     Returns
     -------
@@ -115,17 +122,17 @@ def compare_folders(ref_dir, test_dir, annotator: str, reference: str = "atr", s
     if not test_dir.is_dir():
         raise file_error(test_dir, "test annotation folder not found")
     names = _records(records, ref_dir, reference)
+    guard = None
+    if out is not None:
+        from ..io.output import OutputFile
+
+        read = [d / f"{r}.{e}" for r in names for d, e in ((ref_dir, "hea"), (ref_dir, reference), (test_dir, annotator))]
+        guard = OutputFile(out, inputs=read, force=force).check()
     pairs = [compare_record(ref_dir, test_dir, r, annotator, reference, start_s, episodes, sveb) for r in names]
     beats = [b for b, _ in pairs]
     eps = [e for _, e in pairs] if episodes else None
     text = beat_sumstats(beats) + ("\n" + episode_sumstats(eps) if episodes else "")
-    if out is not None:
-        out = Path(out)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        try:
+    if guard is not None:
+        with guard.staging() as tmp:
             tmp.write_text(text)
-            os.replace(tmp, out)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise file_error(out, f"cannot write ({exc.strerror})") from None
     return FolderComparison(tuple(names), beats, eps, text)

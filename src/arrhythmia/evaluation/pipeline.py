@@ -121,8 +121,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                 write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
                                   extension=ANNOTATOR)
                 bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
-        stats = pipeline_stats(cm6)
-        stats["ec57_bxb"] = _bxb_gross(bxb)
+        stats = {**pipeline_stats(cm6), "ec57_bxb": _bxb_gross(bxb)}
         result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
                   "records": list(records),
                   "backend": runner.backend, "matching_window_s": MATCH_WINDOW_S,
@@ -138,22 +137,26 @@ BXB_STARTS = {"from_300_s": 300.0, "from_0_s": 0.0}
 
 
 def _bxb_record(rec, sample, symbols) -> dict:
-    """One record's :func:`.ec57.compare_beats` of the written labels, from each of :data:`BXB_STARTS`."""
+    """One record's :func:`.ec57.compare_beats` of the written labels, from each of :data:`BXB_STARTS`
+    before the record's end (a record shorter than a start has nothing to score from it)."""
     from .ec57 import compare_beats
+    from .wfdb_text import seconds_to_samples
 
     a = rec.annotations
     return {k: compare_beats(a.sample, a.symbol, sample, symbols, rec.fs, start_s=s, end_sample=rec.n_samples,
-                             record=rec.name) for k, s in BXB_STARTS.items()}
+                             record=rec.name) for k, s in BXB_STARTS.items()
+            if seconds_to_samples(s, rec.fs) <= rec.n_samples}
 
 
 def _bxb_gross(per_record) -> dict:
-    """sumstats' gross figures (fractions) over the records, for each start time."""
+    """sumstats' gross figures (fractions) over the records, for each start time (None: no record that long)."""
     from .ec57 import gross_beats
 
     out = {}
     for k in BXB_STARTS:
-        g = gross_beats([c[k] for c in per_record])
-        out[k] = {f: getattr(g, f) for f in ("qrs_se", "qrs_ppv", "veb_se", "veb_ppv", "sveb_se", "sveb_ppv")}
+        rows = [c[k] for c in per_record if k in c]
+        g = gross_beats(rows) if rows else None
+        out[k] = g and {f: getattr(g, f) for f in ("qrs_se", "qrs_ppv", "veb_se", "veb_ppv", "sveb_se", "sveb_ppv")}
     return out
 
 
