@@ -106,14 +106,7 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
     rp, rn = (cand - prev) / rr_med, (nxt - cand) / rr_med
     no_prev, no_next = rp <= 0.01, rn <= 0.01  # no beat on that side (the record's first or last)
     rp, rn = np.where(no_prev, np.where(no_next, 1.0, rn), rp), np.where(no_next, np.where(no_prev, 1.0, rp), rn)
-    zb, zc = unit_windows(wide, fs, beats), unit_windows(wide, fs, cand)
-    corr = np.full(cand.size, -1.0)
-    for k in range(-NEIGHBOURS, NEIGHBOURS + 1):
-        jj = j + k
-        ok = (jj >= 0) & (jj < beats.size)
-        jj = np.clip(jj, 0, beats.size - 1)
-        ok &= ~(first & (beats[jj] == cand))
-        corr = np.where(ok, np.maximum(corr, (zc * zb[jj]).sum(axis=1)), corr)
+    corr = neighbour_correlation(wide, fs, beats, cand, first, j)
     seg = np.clip(cand // segment, 0, sqi.shape[1] - 1)
     sq = np.clip(sqi[:, seg], -10.0, 40.0) / 10.0
     le = [np.log(emax[k, cand] / lev[k] + 1e-3) for k in range(2)]
@@ -123,16 +116,37 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
         o = off[k] & ~off[1 - k]
         le[k] = np.where(o, le[1 - k], le[k])
         sq[k] = np.where(o, sq[1 - k], sq[k])
-    # candidates within +/-1 s over the beats expected there; energy over the median energy around
-    win = int(round(fs))
-    dens = (np.searchsorted(cand, cand + win) - np.searchsorted(cand, cand - win)) * rr_med / (2 * win)
+    dens, prom = density_and_prominence(energy, fs, cand, rr_med)
+    return np.stack([corr, le[0], le[1], np.log(rp), np.log(rn), first.astype(np.float64), sq[0], sq[1],
+                     np.log(energy[cand] + 1e-3), np.log(dens), np.log(prom + 1e-3)], axis=1)
+
+
+def neighbour_correlation(wide: np.ndarray, fs: float, beats: np.ndarray, cand: np.ndarray, first: np.ndarray,
+                          j: np.ndarray) -> np.ndarray:
+    """Best correlation of each candidate's two-lead waveform with one of the ``NEIGHBOURS`` beats of ``beats``
+    on each side of index ``j`` (itself excluded when it is one of them)."""
+    zb, zc = unit_windows(wide, fs, beats), unit_windows(wide, fs, cand)
+    corr = np.full(cand.size, -1.0)
+    for k in range(-NEIGHBOURS, NEIGHBOURS + 1):
+        jj = j + k
+        ok = (jj >= 0) & (jj < beats.size)
+        jj = np.clip(jj, 0, beats.size - 1)
+        ok &= ~(first & (beats[jj] == cand))
+        corr = np.where(ok, np.maximum(corr, (zc * zb[jj]).sum(axis=1)), corr)
+    return corr
+
+
+def density_and_prominence(energy: np.ndarray, fs: float, cand: np.ndarray, rr_med: np.ndarray):
+    """Candidates within +/-1 s over the beats the local RR ``rr_med`` (samples) expects there, and each
+    candidate's energy over the running median energy (+/-1 s, sampled every 50 ms)."""
     from scipy.ndimage import median_filter
 
+    win = int(round(fs))
+    dens = (np.searchsorted(cand, cand + win) - np.searchsorted(cand, cand - win)) * rr_med / (2 * win)
     step = max(1, int(round(0.05 * fs)))
     floor = median_filter(energy[::step], size=max(3, 2 * win // step + 1), mode="nearest")
     floor = floor[np.clip(cand // step, 0, floor.size - 1)]
-    return np.stack([corr, le[0], le[1], np.log(rp), np.log(rn), first.astype(np.float64), sq[0], sq[1],
-                     np.log(energy[cand] + 1e-3), np.log(dens), np.log(energy[cand] / (floor + 1e-6) + 1e-3)], axis=1)
+    return dens, energy[cand] / (floor + 1e-6)
 
 
 def expand(features: np.ndarray) -> np.ndarray:
