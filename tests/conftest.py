@@ -31,6 +31,17 @@ def mitdb() -> Path:
 
 
 @pytest.fixture(scope="session")
+def nstdb(mitdb) -> Path:
+    """The MIT-BIH Noise Stress Test folder (beside the MIT-BIH folder, or $ARRHYTHMIA_NSTDB_DIR); fails when absent."""
+    env = os.environ.get("ARRHYTHMIA_NSTDB_DIR")
+    d = Path(env) if env else mitdb.parent / "nstdb"
+    if not (d / "118e12.hea").is_file() or not (d / "em.hea").is_file():
+        pytest.fail(f"MIT-BIH Noise Stress Test data not found at {d}: set ARRHYTHMIA_NSTDB_DIR or put "
+                    "../shared/data/nstdb beside the repo")
+    return d
+
+
+@pytest.fixture(scope="session")
 def golden() -> Path:
     """WFDB 10.7.0's own bxb/epicmp/sumstats reports and the files they scored (../shared/golden, or
     $ARRHYTHMIA_GOLDEN_DIR); fails loudly when absent."""

@@ -108,6 +108,8 @@ def evaluate(args) -> int:
         from ..inference.annotate import default_model_path
 
         args.bundle = default_model_path()
+    if args.noise_stress:
+        return _noise_stress(args, data_dir)
     if args.records is not None and not args.detect:
         from ..errors import ArrhythmiaError
 
@@ -151,6 +153,24 @@ def evaluate(args) -> int:
 
     print(format_classification(ev.report))
     print(f"report, metrics, predictions, plots and annotations written to {ev.out}")
+    return 0
+
+
+def _noise_stress(args, data_dir) -> int:
+    from ..datasets.databases import resolve_records
+    from ..experiments.noise_stress import format_noise_stress, run_noise_stress
+
+    def items(text):
+        return tuple(v.strip() for v in text.split(",") if v.strip())
+
+    nstdb = args.nstdb or data_dir.parent / "nstdb"
+    records = resolve_records(args.records, data_dir) if args.records else None
+    res = run_noise_stress(nstdb, args.out, bundle=args.bundle, data_dir=data_dir, records=records,
+                           noises=items(args.noise), snrs=items(args.snr), detectors=items(args.detector),
+                           backend=args.backend, save_records=args.save_records, force=args.force,
+                           progress=sys.stderr.isatty())
+    print(format_noise_stress(res))
+    print(f"noise_stress.md and noise_stress.json written to {args.out}")
     return 0
 
 

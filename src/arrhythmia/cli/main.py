@@ -121,7 +121,19 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="auto", help="with --detect: auto, onnx or torch")
     p.add_argument("--records", default=None,
                    help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
-                        "--data-dir: another database such as svdb or incartdb) or a comma-separated list")
+                        "--data-dir: another database such as svdb or incartdb) or a comma-separated list; with "
+                        "--noise-stress: the records of --data-dir to make noise-stressed copies of")
+    p.add_argument("--noise-stress", action="store_true",
+                   help="instead: the EC57 noise stress test of the whole pipeline (detection, V, S) per SNR, on the "
+                        "MIT-BIH Noise Stress Test records 118e*/119e*, or on copies of --records made like WFDB nst")
+    p.add_argument("--nstdb", default=None, metavar="DIR",
+                   help="with --noise-stress: the Noise Stress Test folder (default: nstdb beside the MIT-BIH folder)")
+    p.add_argument("--noise", default="em", help="with --noise-stress --records: noise records, comma-separated: bw, em, ma")
+    p.add_argument("--snr", default="24,18,12,6,0,-6", help="with --noise-stress: SNRs in dB, comma-separated")
+    p.add_argument("--detector", default="pan_tompkins,fusion",
+                   help="with --noise-stress: detectors compared, comma-separated (see arrhythmia.preprocessing.detectors)")
+    p.add_argument("--save-records", action="store_true",
+                   help="with --noise-stress --records: also write the noise-stressed copies (WFDB) into OUT/records")
     p.add_argument("--reviewed", default=None, metavar="RESULTS",
                    help="instead: the whole pipeline scored against the reviewed beats (.arrc) of the recordings "
                         "corrected with 'arrhythmia serve' in RESULTS (--data-dir: their folder, when the "

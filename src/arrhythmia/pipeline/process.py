@@ -58,8 +58,11 @@ class AnnotatedRecording:
         return self.proba.max(1) if len(self.proba) else np.zeros(0)
 
 
-def classify_recording(recording, runner) -> AnnotatedRecording:
+def classify_recording(recording, runner, detector: str | None = None) -> AnnotatedRecording:
     """Detect and classify every beat of ``recording`` with a runner.
+
+    ``detector``: a name of :mod:`arrhythmia.preprocessing.detectors`, run on the
+    model's leads; default ``None``, ``pan_tompkins`` on the first lead.
 
     Raises
     ------
@@ -90,7 +93,12 @@ def classify_recording(recording, runner) -> AnnotatedRecording:
     lead0 = rec.signal[0]
     if np.ptp(lead0) == 0:
         raise file_error(src, "flat signal: no heartbeats to detect")
-    peaks = detect_r_peaks(lead0, rec.fs)
+    if detector is None:
+        peaks = detect_r_peaks(lead0, rec.fs)
+    else:
+        from ..preprocessing.detectors import detect
+
+        peaks = detect(rec.signal, rec.fs, detector).peaks
     if peaks.size < 3 or qrs_quality(lead0, rec.fs, peaks) < QUALITY_MIN:
         raise file_error(src, f"no ECG-like heartbeats found at {rec.fs:g} Hz: the signal looks like noise, "
                               "or the sampling rate (--fs) is wrong")
