@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e ".[train,dev]"
+	$(PY) -m pip install -q -e ".[train,dev,serve]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_beats.py
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_annotate.py
+	$(PY) benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

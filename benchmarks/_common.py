@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from arrhythmia.evaluation.benchmark import machine  # noqa: F401  (re-exported for the scripts)
+from arrhythmia.environment import machine  # noqa: F401  (re-exported for the scripts)
 
 
 def today() -> str:

@@ -20,7 +20,7 @@ from _common import data_dir, machine, today
 from arrhythmia.datasets import DS1, load_beats
 from arrhythmia.models import ARCHITECTURES, build_model
 from arrhythmia.training.augment import augment
-from arrhythmia.training.trainer import beat_config_for
+from arrhythmia.training.run import beat_config_for
 
 EPOCH_BEATS = 41_000  # DS1 minus the validation records, roughly
 

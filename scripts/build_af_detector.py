@@ -420,7 +420,7 @@ def write_outputs(model: AFModel, log: dict, cv: dict, mit: dict, args, elapsed:
     from af_detection_report import render
 
     from arrhythmia.bundle import write_json
-    from arrhythmia.evaluation.benchmark import machine
+    from arrhythmia.environment import machine
 
     meta = {"command": "python scripts/build_af_detector.py" + (f" --folds {args.folds}" if args.folds != 7 else "")
             + (f" --seed {args.seed}" if args.seed else ""),

@@ -32,9 +32,9 @@ import torch
 
 from arrhythmia.bundle import CONFIG, HISTORY, ONNX, WEIGHTS, read_bundle_config, write_json
 from arrhythmia.datasets.location import resolve_data_dir
-from arrhythmia.evaluation.evaluate import evaluate_bundle
+from arrhythmia.experiments.evaluate import evaluate_bundle
 from arrhythmia.evaluation.metrics import format_pct
-from arrhythmia.evaluation.pipeline import evaluate_pipeline
+from arrhythmia.experiments.pipeline_eval import evaluate_pipeline
 from arrhythmia.export import export_onnx
 from arrhythmia.training import TrainConfig, train
 

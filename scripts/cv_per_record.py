@@ -19,7 +19,7 @@ from arrhythmia.datasets import load_beats, make_split
 from arrhythmia.datasets.location import resolve_data_dir
 from arrhythmia.datasets.records import DS1
 from arrhythmia.labels import AAMI_CLASSES
-from arrhythmia.training.trainer import beat_config_for
+from arrhythmia.training.run import beat_config_for
 
 S, V = AAMI_CLASSES.index("S"), AAMI_CLASSES.index("V")
 

@@ -31,6 +31,17 @@ def mitdb() -> Path:
 
 
 @pytest.fixture(scope="session")
+def nstdb(mitdb) -> Path:
+    """The MIT-BIH Noise Stress Test folder (beside the MIT-BIH folder, or $ARRHYTHMIA_NSTDB_DIR); fails when absent."""
+    env = os.environ.get("ARRHYTHMIA_NSTDB_DIR")
+    d = Path(env) if env else mitdb.parent / "nstdb"
+    if not (d / "118e12.hea").is_file() or not (d / "em.hea").is_file():
+        pytest.fail(f"MIT-BIH Noise Stress Test data not found at {d}: set ARRHYTHMIA_NSTDB_DIR or put "
+                    "../shared/data/nstdb beside the repo")
+    return d
+
+
+@pytest.fixture(scope="session")
 def golden() -> Path:
     """WFDB 10.7.0's own bxb/epicmp/sumstats reports and the files they scored (../shared/golden, or
     $ARRHYTHMIA_GOLDEN_DIR); fails loudly when absent."""
@@ -143,3 +154,29 @@ def serve_folder(root):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# Records of the review-app tests: 119 (DS1, 448 V beats by the shipped model: bigeminy, trigeminy) and 100
+# (DS2, almost all N). Annotated once per session by the shipped model, the way `arrhythmia annotate` does.
+REVIEW_RECORDS = ("100", "119")
+
+
+@pytest.fixture(scope="session")
+def annotated_results(mitdb, tmp_path_factory):
+    """``annotate`` outputs of :data:`REVIEW_RECORDS` in one results folder (never modified by tests)."""
+    from arrhythmia.inference.annotate import annotate
+
+    root = tmp_path_factory.mktemp("annotated") / "results"
+    for r in REVIEW_RECORDS:
+        annotate(mitdb / r, root / r)
+    return root
+
+
+@pytest.fixture
+def results_copy(annotated_results, tmp_path):
+    """A private copy of :func:`annotated_results` that a test may correct."""
+    import shutil
+
+    dst = tmp_path / "results"
+    shutil.copytree(annotated_results, dst)
+    return dst

@@ -35,13 +35,13 @@ def test_beats_match_rdann(mitdb):
     # the first beat of 100 at sample 77 is too close to the start for the 100-sample pre-window
     # (and its last beat is within 200 samples of the end): two N beats dropped
     assert not ((b.record == "100") & (b.sample == 77)).any()
-    assert b.dropped["100"].tolist() == [2, 0, 0, 0, 0]
+    assert b.dropped["mitdb:100"].tolist() == [2, 0, 0, 0, 0]
     assert lookup("100", 2044) == ("A", 1)
     assert lookup("208", 697) == ("F", 3)
     assert lookup("208", 649704) == ("N", 0)
     # the first F of 208 at sample 46 is too close to the start for the '300' window (100 before)
     assert not ((b.record == "208") & (b.sample == 46)).any()
-    assert b.dropped["208"][3] >= 1
+    assert b.dropped["mitdb:208"][3] >= 1
 
 
 def test_window_content_is_the_filtered_signal(mitdb):
@@ -80,8 +80,14 @@ def test_rr_features_by_hand(mitdb):
         win = pres[max(0, i - 10): i + 11]
         steps = [abs(pres[j] - pres[j - 1]) if j > 0 else 0.0 for j in range(max(0, i - 10), min(n, i + 11))]
         med = statistics.median(win)
+        # the wide window: beats i-30 .. i+30; numpy's default (linear) quantile
+        wide = pres[max(0, i - 30): i + 31]
+        wide_steps = [abs(pres[j] - pres[j - 1]) if j > 0 else 0.0 for j in range(max(0, i - 30), min(n, i + 31))]
+        upper = float(np.quantile(wide, 0.75))
+        prev = pres[i - 1] if i > 0 else pres[0]
         want = [pre, post, local, mean_rr, pre / local, post / local, pre / mean_rr, post / mean_rr, pre / post,
-                pre / med, statistics.median(steps) / med]
+                pre / med, statistics.median(steps) / med,
+                pre / upper, post / upper, pre / prev, statistics.median(wide_steps) / statistics.median(wide)]
         np.testing.assert_allclose(f[i], want, rtol=1e-5, atol=1e-7, err_msg=f"beat {i}")
     assert f.shape == (n, len(RR_FEATURES))
     assert np.isnan(rr_features([5], 360.0)).all()
@@ -154,3 +160,17 @@ def test_robust_rr_features_separate_isolated_ectopy_from_an_irregular_rhythm():
     # every step is 0.3 s; the median interval of the 21 beats is 0.6 or 0.9 s, whichever holds 11 of them
     assert g[30, RR_FEATURES.index("irregularity")] in (pytest.approx(0.3 / 0.9, rel=1e-3),
                                                        pytest.approx(0.3 / 0.6, rel=1e-3))
+
+
+def test_upper_quartile_prematurity_holds_where_most_beats_are_premature():
+    """Atrial bigeminy (sinus 1.0 s, premature 0.6 s, alternating): the median interval is itself premature, so
+    against it neither beat looks early; against the upper quartile of the 61 surrounding intervals (the sinus
+    cycle) the premature beats are at 0.6 and the sinus beats at 1.0."""
+    times = np.cumsum([1.0, 0.6] * 40) * 360
+    f = rr_features(times.astype(int), 360.0)
+    col = RR_FEATURES.index("pre_upper")
+    premature = f[41::2, col]  # beat k has pre_rr 0.6 s for odd k (after the first)
+    sinus = f[40::2, col]
+    np.testing.assert_allclose(premature[:10], 0.6, atol=0.01)
+    np.testing.assert_allclose(sinus[:10], 1.0, atol=0.01)
+    assert f[41, RR_FEATURES.index("pre_prev")] == pytest.approx(0.6 / 1.0, rel=1e-3)

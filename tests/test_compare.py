@@ -67,3 +67,6 @@ def test_compare_errors(mitdb, golden, tmp_path):
                                   "--from", "-5"), "'--from'", "-5")
     assert_one_line_error(run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr",
                                   "--records", "999"), "'--records'", "999")
+    # bxb refuses a start after the record's end (MIT-BIH records last 1805.56 s)
+    assert_one_line_error(run_cli("compare", "--ref-dir", mitdb, "--test-dir", golden / "arr", "--annotator", "arr",
+                                  "--records", "100", "--from", "2000"), "'--from'", "record 100", "1805.56 s")

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from arrhythmia.evaluation.cv import cross_validate_epochs, selection_score
+from arrhythmia.experiments.cv import cross_validate_epochs, selection_score
 from arrhythmia.training import TrainConfig
 
 

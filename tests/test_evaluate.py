@@ -22,7 +22,7 @@ def test_evaluate_writes_every_output(tiny_bundle, mitdb, tmp_path):
     assert p.returncode == 0, p.stderr
     assert "S " in p.stdout and "EC57" in p.stdout
     m = json.loads((out / "metrics.json").read_text())
-    assert m["split"] == "inter-patient" and m["test_records"] == ["100", "105"] and not m["leaks_patients"]
+    assert m["split"] == "inter-patient" and m["test_records"] == ["mitdb:100", "mitdb:105"] and not m["leaks_patients"]
     with open(out / "predictions.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == m["n_beats"] == np.sum(m["confusion_matrix"])
@@ -84,6 +84,6 @@ def test_cross_validation_on_ds1(tiny_bundle, mitdb, tmp_path):
     assert s["k"] == 2 and len(s["folds"]) == 2
     from arrhythmia.datasets import DS1, DS2
 
-    tested = [r for f in s["folds"] for r in f["test_records"]]
+    tested = [r.split(":")[1] for f in s["folds"] for r in f["test_records"]]
     assert sorted(tested) == sorted(DS1) and not set(tested) & set(DS2)  # never DS2
     assert "mean" in (tmp_path / "cv" / "cv.md").read_text() and "std" in s

@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 
 from arrhythmia.datasets import load_beats
-from arrhythmia.datasets.beats import BeatConfig
+from arrhythmia.pipeline.segment import BeatConfig
 from arrhythmia.export.onnx import MAX_ABS_DIFF, METADATA_KEY, check_parity
 from arrhythmia.inference.runners import OnnxRunner, load_runner
 from conftest import assert_one_line_error, run_cli

@@ -7,7 +7,7 @@ import torch
 from arrhythmia import ArrhythmiaError
 from arrhythmia.bundle import load_bundle, save_bundle
 from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
-from arrhythmia.inference.predict import predict_proba
+from arrhythmia.models.predict import predict_proba
 from arrhythmia.inference.runners import OnnxRunner
 from arrhythmia.models import MODEL_NAMES, build_model, list_models
 from arrhythmia.models.lstm_attention import KERAS_PARAMETERS

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from arrhythmia.evaluation.pipeline import pipeline_stats
+from arrhythmia.experiments.pipeline_eval import pipeline_stats
 from conftest import run_cli
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from arrhythmia.inference.rhythm import find_runs, rhythm_summary
+from arrhythmia.rhythm.runs import find_runs, rhythm_summary
 
 
 def kinds(labels):

@@ -71,9 +71,9 @@ def test_patient_kfold_covers_ds1_once(all_beats):
     for k in range(5):
         sp = make_split(all_beats, "patient-kfold", n_folds=5, fold=k, seed=0)
         assert set(sp.test_records).isdisjoint(sp.train_records + sp.val_records)
-        assert set(all_beats.record[sp.test]) == set(sp.test_records)
+        assert set(all_beats.keys[sp.test]) == set(sp.test_records)
         seen += sp.test_records
-    assert sorted(seen) == sorted(DS1)
+    assert sorted(seen) == sorted(f"mitdb:{r}" for r in DS1)
 
 
 def test_bad_split_options(all_beats, mitdb):

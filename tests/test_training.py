@@ -10,7 +10,7 @@ from arrhythmia.bundle import load_bundle, read_bundle_config
 from arrhythmia.datasets import load_beats, make_split
 from arrhythmia.models import build_model
 from arrhythmia.training import TrainConfig, fit, train
-from arrhythmia.training.trainer import beat_config_for
+from arrhythmia.training.run import beat_config_for
 from conftest import assert_one_line_error, run_cli
 
 # Six DS1 records with N, S, V and F beats between them.
@@ -135,8 +135,10 @@ def test_train_writes_bundle_and_fine_tunes(mitdb, tmp_path):
     out, res = train(cfg, mitdb, tmp_path / "m", progress=False, verbose=False)
     c = read_bundle_config(out)
     assert c["training"]["split"] == "inter-patient"
-    assert set(c["training"]["train_records"]) | set(c["training"]["val_records"]) == {"101", "106", "119", "208"}
-    assert c["training"]["test_records"] == ["100"]
+    assert set(c["training"]["train_records"]) | set(c["training"]["val_records"]) == {
+        "mitdb:101", "mitdb:106", "mitdb:119", "mitdb:208"}
+    assert c["training"]["test_records"] == ["mitdb:100"]
+    assert c["training"]["databases"] == {"mitdb": str(mitdb)}
     assert c["beats"]["leads"] == ["MLII", "other"] and c["package_version"]
     assert len(c["normalization"]["rr_mean"]) == 9
     assert (out / "history.json").is_file()
@@ -184,8 +186,8 @@ def test_split_without_validation(mitdb):
 
 def test_scoring_after_each_epoch_does_not_change_training(few_beats, tmp_path):
     """cross_validate_epochs relies on this: epoch e of a run scored after every epoch is the model epochs=e trains."""
-    from arrhythmia.inference.predict import predict_proba
-    from arrhythmia.training.trainer import new_model
+    from arrhythmia.models.predict import predict_proba
+    from arrhythmia.training.run import new_model
 
     train_set, val_set, _ = few_beats
     small = train_set.subset(np.arange(0, len(train_set), 5))
@@ -256,23 +258,23 @@ def test_train_cli_shipped_recipe_options(mitdb, tmp_path):
 @pytest.mark.parametrize("rr_set, columns", [("robust", slice(0, 11)), ("relative", slice(4, 11))])
 def test_rr_feature_set_bundle(mitdb, tmp_path, rr_set, columns):
     """--rr-features robust / relative: the model reads those columns by name, the bundle says which, ONNX agrees;
-    a 9-column model fed the same 11-column features reads the first 9."""
+    a 9-column model fed the same 15-column features reads the first 9."""
     from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
     from arrhythmia.features import RR_FEATURES, RR_SETS
-    from arrhythmia.inference.predict import predict_proba
+    from arrhythmia.models.predict import predict_proba
     from arrhythmia.inference.runners import OnnxRunner
 
     cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", epochs=1, val_fraction=0.0, rr_features=rr_set)
     train(cfg, mitdb, tmp_path / "m", progress=False, verbose=False)
     model, c = load_bundle(tmp_path / "m")
     want = list(RR_FEATURES[columns])
-    assert list(RR_SETS[rr_set]) == want and len(RR_FEATURES) == 11
+    assert list(RR_SETS[rr_set]) == want and len(RR_FEATURES) == 15
     assert c["rr_features"] == want and c["model"]["rr_features"] == want and list(model.rr_features) == want
     assert model.n_rr == len(want) and len(c["normalization"]["rr_mean"]) == len(want)
     if rr_set == "relative":
         assert not {"pre_rr", "post_rr", "local_rr", "record_rr"} & set(want)  # no interval in seconds
     beats = load_beats(("100",), mitdb, beat_config_for("morph_rr"))
-    assert beats.rr.shape[1] == 11
+    assert beats.rr.shape[1] == len(RR_FEATURES)
     p = predict_proba(model, beats.x, beats.rr)
     np.testing.assert_array_equal(p, predict_proba(model, beats.x, beats.rr[:, columns]))  # already selected
     (tmp_path / "m.onnx").write_bytes(_to_onnx_bytes(model))
@@ -287,19 +289,19 @@ def test_select_rr_checks_names_and_columns():
     from arrhythmia.errors import ArrhythmiaError
     from arrhythmia.features import RR_FEATURES, select_rr
 
-    rr = np.arange(22, dtype=np.float32).reshape(2, 11)
+    rr = np.arange(30, dtype=np.float32).reshape(2, 15)
     np.testing.assert_array_equal(select_rr(rr, ("pre_post", "pre_rr")), rr[:, [8, 0]])
     assert select_rr(None, RR_FEATURES) is None
     with pytest.raises(ArrhythmiaError, match=r"Invalid value for 'rr_features'.*got \['qt'\]"):
         select_rr(rr, ("pre_rr", "qt"))
-    with pytest.raises(ArrhythmiaError, match="Invalid value for 'rr': allowed 11 or 2 columns; got 5"):
+    with pytest.raises(ArrhythmiaError, match="Invalid value for 'rr': allowed 15 or 2 columns; got 5"):
         select_rr(rr[:, :5], ("pre_rr", "post_rr"))
 
 
 def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):
     """--members 2: member m is exactly the single model trained with seed + m; the bundle averages their probabilities."""
     from arrhythmia.export.onnx import MAX_ABS_DIFF, _to_onnx_bytes
-    from arrhythmia.inference.predict import predict_proba
+    from arrhythmia.models.predict import predict_proba
     from arrhythmia.inference.runners import OnnxRunner
 
     p = run_cli("train", "--records", "101,119,100", "--imbalance", "sampler", "--median-channels",
@@ -312,7 +314,7 @@ def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):
     assert c["training"]["members"] == 2 and c["training"]["model"] == "morph_rr"
     assert (tmp_path / "ens" / "member_1" / "checkpoint.pt").is_file()
     from arrhythmia.bundle import read_history
-    from arrhythmia.evaluation.plots import plot_history
+    from arrhythmia.plotting.figures import plot_history
 
     hist = read_history(tmp_path / "ens")
     assert [(h["member"], h["epoch"]) for h in hist] == [(0, 1), (1, 1)]

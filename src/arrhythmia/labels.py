@@ -6,12 +6,17 @@ ANSI/AAMI EC57:
 ===== ==========================================  ========================
 class meaning                                      MIT-BIH symbols
 ===== ==========================================  ========================
-N     normal and bundle branch block beats         N, L, R, e, j
+N     normal and bundle branch block beats         N, L, R, e, j (and B)
 S     supraventricular ectopic beats               A, a, J, S
-V     ventricular ectopic beats                    V, E
+V     ventricular ectopic beats                    V, E (and r)
 F     fusion of ventricular and normal             F
 Q     paced, fusion of paced and normal, unknown   /, f, Q
 ===== ==========================================  ========================
+
+``B`` (bundle branch block beat, unspecified) and ``r`` (R-on-T premature
+ventricular contraction) never occur in the MIT-BIH Arrhythmia Database; they
+do in others (the Supraventricular Arrhythmia Database has one ``B``) and
+belong to N and V as WFDB's own EC57 tools map them.
 
 Every other annotation symbol (rhythm changes ``+``, noise ``~``, comments
 ``"``, isolated QRS-like artefact ``|``, non-conducted P ``x``, ventricular
@@ -31,9 +36,9 @@ BINARY_CLASSES: tuple[str, ...] = ("normal", "abnormal")
 
 SYMBOL_TO_AAMI = MappingProxyType(
     {
-        "N": "N", "L": "N", "R": "N", "e": "N", "j": "N",
+        "N": "N", "L": "N", "R": "N", "e": "N", "j": "N", "B": "N",
         "A": "S", "a": "S", "J": "S", "S": "S",
-        "V": "V", "E": "V",
+        "V": "V", "E": "V", "r": "V",
         "F": "F",
         "/": "Q", "f": "Q", "Q": "Q",
     }

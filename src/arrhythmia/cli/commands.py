@@ -49,10 +49,11 @@ def data_verify(args) -> int:
 def data_summary(args) -> int:
     from ..datasets.location import resolve_data_dir
     from ..datasets.summary import summarize
+    from ..reports.text import format_data_summary
 
     s = summarize(resolve_data_dir(args.data_dir), split=args.split, window=args.preset,
                   seed=args.seed, n_folds=args.folds)
-    print(s.format())
+    print(format_data_summary(s))
     return 0
 
 
@@ -78,18 +79,24 @@ def train(args) -> int:
         freeze_backbone=args.freeze_backbone,
         records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
         epoch_beats=args.epoch_beats, median_channels=args.median_channels, lr_schedule=args.lr_schedule,
-        members=args.members, rr_features=args.rr_features,
+        members=args.members, rr_features=args.rr_features, train=tuple(args.train) if args.train else None,
     )
-    out, result = run_train(cfg, resolve_data_dir(args.data_dir), args.out, resume=args.resume,
-                            progress=sys.stderr.isatty(), force=args.force)
+    from ..datasets.references import DataRoots, parse_db_dirs
+
+    roots = DataRoots(mitdb=resolve_data_dir(args.data_dir), others=parse_db_dirs(args.db_dir))
+    out, result = run_train(cfg, roots, args.out, resume=args.resume,
+                            progress=sys.stderr.isatty(), force=args.force, reviewed=args.reviewed,
+                            reviewed_recordings=args.reviewed_recordings)
     name = cfg.model if cfg.members == 1 else f"{cfg.model} (ensemble of {cfg.members})"
     if result.report.cm.sum() == 0:
         print(f"model {name} written to {out} (no validation records: the last of {result.epochs_run} "
               "epochs is kept)")
         return 0
     print(f"model {name} written to {out} (best epoch {result.best_epoch} of {result.epochs_run})")
+    from ..reports.text import format_classification
+
     print("validation on held-out training records (never the test records):")
-    print(result.report.format())
+    print(format_classification(result.report))
     return 0
 
 
@@ -101,13 +108,16 @@ def evaluate(args) -> int:
         from ..inference.annotate import default_model_path
 
         args.bundle = default_model_path()
+    if args.noise_stress:
+        return _noise_stress(args, data_dir)
     if args.records is not None and not args.detect:
         from ..errors import ArrhythmiaError
 
         raise ArrhythmiaError("Invalid option '--records': only with --detect (the whole pipeline on any annotated "
                               "records); without it, the test records are those of the bundle's split.")
     if args.cv is not None:
-        from ..evaluation.cv import cross_validate, format_cv
+        from ..experiments.cv import cross_validate
+        from ..reports.markdown import format_cv
 
         if args.cv < 2:
             from ..errors import ArrhythmiaError
@@ -117,24 +127,50 @@ def evaluate(args) -> int:
                                  progress=sys.stderr.isatty(), verbose=True, force=args.force)
         print(format_cv(summary))
         return 0
-    if args.detect:
-        from ..evaluation.pipeline import evaluate_pipeline, format_pipeline
+    if args.detect or args.reviewed:
+        from ..experiments.pipeline_eval import evaluate_pipeline
+        from ..reports.markdown import format_pipeline
 
         from ..datasets.databases import resolve_records
 
-        records = resolve_records(args.records, data_dir) if args.records else None
+        records = resolve_records(args.records, data_dir) if args.records and not args.reviewed else None
+        refs = None
+        if args.reviewed:  # the reviewer's corrected labels are the reference
+            from ..io.reviewed import reviewed_references
+
+            refs = reviewed_references(args.reviewed, data_dir if args.data_dir else None)
         res = evaluate_pipeline(args.bundle, data_dir, args.out, records=records, backend=args.backend,
-                                progress=sys.stderr.isatty(), force=args.force)
+                                progress=sys.stderr.isatty(), references=refs, force=args.force)
         print(format_pipeline(res))
         print(f"metrics, report, predictions and annotations written to {args.out}")
         return 0
-    from ..evaluation.evaluate import evaluate_bundle
+    from ..experiments.evaluate import evaluate_bundle
 
     ev = evaluate_bundle(args.bundle, data_dir, args.out, split=args.split, progress=sys.stderr.isatty(),
                          force=args.force)
     print(f"split: {ev.split_label}; {ev.n_beats} test beats")
-    print(ev.report.format())
+    from ..reports.text import format_classification
+
+    print(format_classification(ev.report))
     print(f"report, metrics, predictions, plots and annotations written to {ev.out}")
+    return 0
+
+
+def _noise_stress(args, data_dir) -> int:
+    from ..datasets.databases import resolve_records
+    from ..experiments.noise_stress import format_noise_stress, run_noise_stress
+
+    def items(text):
+        return tuple(v.strip() for v in text.split(",") if v.strip())
+
+    nstdb = args.nstdb or data_dir.parent / "nstdb"
+    records = resolve_records(args.records, data_dir) if args.records else None
+    res = run_noise_stress(nstdb, args.out, bundle=args.bundle, data_dir=data_dir, records=records,
+                           noises=items(args.noise), snrs=items(args.snr), detectors=items(args.detector),
+                           backend=args.backend, save_records=args.save_records, force=args.force,
+                           progress=sys.stderr.isatty())
+    print(format_noise_stress(res))
+    print(f"noise_stress.md and noise_stress.json written to {args.out}")
     return 0
 
 
@@ -142,7 +178,7 @@ def benchmark(args) -> int:
     import shlex
 
     from ..datasets.location import resolve_data_dir
-    from ..evaluation.benchmark import run_benchmark
+    from ..experiments.benchmark import run_benchmark
 
     models = [m.strip() for m in args.models.split(",")] if args.models else None
     if models:
@@ -171,7 +207,9 @@ def peaks(args) -> int:
         data_dir = resolve_data_dir(args.data_dir)
         recs = resolve_records(args.records, data_dir)
         score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty(), start_s=args.start)
-        print(score.format())
+        from ..reports.text import format_detection
+
+        print(format_detection(score))
         return 0
     if not args.input:
         raise ArrhythmiaError("arrhythmia peaks: give an INPUT recording, or --evaluate")
@@ -209,7 +247,7 @@ def export(args) -> int:
 
 def annotate(args) -> int:
     from ..inference.annotate import annotate as run
-    from ..inference.rhythm import format_summary
+    from ..reports.text import format_summary
 
     src = Path(args.input)
     kw = dict(model=args.model, fs=args.fs, backend=args.backend, review_below=args.review_below,
@@ -246,7 +284,8 @@ def rhythm(args) -> int:
 
 
 def demo(args) -> int:
-    from ..inference.demo import format_demo, run_demo
+    from ..experiments.demo import run_demo
+    from ..reports.text import format_demo
 
     r = run_demo(args.out, model=args.model, seed=args.seed, duration=args.duration, force=args.force)
     print(format_demo(r))

@@ -78,6 +78,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model; writes a bundle folder")
     _add_data_dir(p)
+    p.add_argument("--train", action="append", default=None, metavar="DATABASE:RECORDS",
+                   help="training records, repeatable: mitdb:DS1 (default), svdb:all, mitdb:101,106, ... (several "
+                        "databases are pooled; DS2 never trains)")
+    p.add_argument("--db-dir", action="append", default=None, metavar="NAME=DIR",
+                   help="folder of a database other than MIT-BIH (default: $ARRHYTHMIA_<NAME>_DIR, else beside the "
+                        "MIT-BIH folder, else the user cache)")
     p.add_argument("--model", default=None, help="registered model name (see 'arrhythmia models'; default morph_rr)")
     p.add_argument("--split", default="inter-patient", help="inter-patient (default), intra-patient, patient-kfold")
     p.add_argument("--epochs", type=int, default=30)
@@ -104,6 +110,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--freeze-backbone", action="store_true", help="with --init-from: train the last layer only")
     p.add_argument("--records", default=None, help="comma-separated subset of the split's records (quick runs)")
     p.add_argument("--epoch-beats", type=int, default=None, help="cap on training beats per epoch (seeded subset)")
+    p.add_argument("--reviewed", default=None, metavar="RESULTS",
+                   help="also train on the recordings corrected with 'arrhythmia serve' in RESULTS (reviewer's labels)")
+    p.add_argument("--reviewed-recordings", default=None, metavar="DIR",
+                   help="with --reviewed: the folder of those recordings, when their summaries do not name them")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     p.add_argument("--out", required=True, help="bundle folder to write (new or empty)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
@@ -122,7 +132,23 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="auto", help="with --detect: auto, onnx or torch")
     p.add_argument("--records", default=None,
                    help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
-                        "--data-dir: another database such as svdb or incartdb) or a comma-separated list")
+                        "--data-dir: another database such as svdb or incartdb) or a comma-separated list; with "
+                        "--noise-stress: the records of --data-dir to make noise-stressed copies of")
+    p.add_argument("--noise-stress", action="store_true",
+                   help="instead: the EC57 noise stress test of the whole pipeline (detection, V, S) per SNR, on the "
+                        "MIT-BIH Noise Stress Test records 118e*/119e*, or on copies of --records made like WFDB nst")
+    p.add_argument("--nstdb", default=None, metavar="DIR",
+                   help="with --noise-stress: the Noise Stress Test folder (default: nstdb beside the MIT-BIH folder)")
+    p.add_argument("--noise", default="em", help="with --noise-stress --records: noise records, comma-separated: bw, em, ma")
+    p.add_argument("--snr", default="24,18,12,6,0,-6", help="with --noise-stress: SNRs in dB, comma-separated")
+    p.add_argument("--detector", default="pan_tompkins,fusion",
+                   help="with --noise-stress: detectors compared, comma-separated (see arrhythmia.preprocessing.detectors)")
+    p.add_argument("--save-records", action="store_true",
+                   help="with --noise-stress --records: also write the noise-stressed copies (WFDB) into OUT/records")
+    p.add_argument("--reviewed", default=None, metavar="RESULTS",
+                   help="instead: the whole pipeline scored against the reviewed beats (.arrc) of the recordings "
+                        "corrected with 'arrhythmia serve' in RESULTS (--data-dir: their folder, when the "
+                        "summaries do not name them)")
     p.add_argument("--out", required=True, help="output folder (new or empty)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.evaluate)
@@ -193,6 +219,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=c.annotate)
 
     _add_rhythm(sub, c)
+
+    from . import review
+
+    review.add_parsers(sub)
 
     p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")

@@ -10,9 +10,9 @@ import numpy as np
 from ..errors import file_error
 from ..labels import AAMI_CLASSES, is_beat, to_aami
 from ..preprocessing.windows import fits, get_window
-from .records import DS1, DS2, NON_PACED, PACED
+from .records import DS1, DS2, NON_PACED
 from ..errors import check_option
-from .splits import LEAK_WARNING, SPLITS, patient_folds, random_test_positions
+from .splits import SPLITS, patient_folds, random_test_positions
 
 
 @dataclass(frozen=True)
@@ -31,20 +31,6 @@ class DataSummary:
     window: str
     rows: tuple[SideCount, ...]
     leaks_patients: bool
-
-    def format(self) -> str:
-        """A plain-text table."""
-        head = f"{'side':<14}{'records':>8}" + "".join(f"{c:>8}" for c in AAMI_CLASSES) + f"{'total':>9}"
-        lines = [f"split: {self.split}" + (f"  [{LEAK_WARNING}]" if self.leaks_patients else ""),
-                 "beats per AAMI class (every annotated beat, windows not cut at the edges):", head]
-        for r in self.rows:
-            lines.append(f"{r.side:<14}{len(r.records):>8}" + "".join(f"{c:>8}" for c in r.counts) + f"{r.counts.sum():>9}")
-        lines.append(f"window preset {self.window!r} drops beats whose window crosses a record edge:")
-        for r in self.rows:
-            lines.append(f"{r.side:<14}{'':>8}" + "".join(f"{c:>8}" for c in r.dropped) + f"{r.dropped.sum():>9}")
-        if self.split == "inter-patient":
-            lines.append(f"paced records excluded: {' '.join(PACED)}")
-        return "\n".join(lines)
 
 
 def _record_beats(data_dir: Path, rec: str, window) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +83,8 @@ def summarize(data_dir, split: str = "inter-patient", window="300", seed: int = 
     if split == "inter-patient":
         rows = (side("DS1 (train)", DS1), side("DS2 (test)", DS2))
     elif split == "patient-kfold":
-        rows = tuple(side(f"DS1 fold {f}", recs) for f, recs in enumerate(patient_folds(DS1, n_folds, seed)))
+        rows = tuple(side(f"DS1 fold {f}", [r.record for r in recs])
+                     for f, recs in enumerate(patient_folds(DS1, n_folds, seed)))
     else:
         ys, oks = zip(*(_record_beats(data_dir, r, window) for r in NON_PACED))
         y, ok = np.concatenate(ys), np.concatenate(oks)

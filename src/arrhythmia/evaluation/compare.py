@@ -59,11 +59,15 @@ def compare_record(ref_dir, test_dir, record: str, annotator: str, reference: st
     from ..io.wfdb_io import read_header
     from .ec57 import compare_beats
     from .episodes import compare_episodes, episodes_from_rhythm
+    from .wfdb_text import seconds_to_samples
 
     h = read_header(Path(ref_dir) / record)
     ref = read_annotation_file(Path(ref_dir) / record, reference)
     test = read_annotation_file(Path(test_dir) / record, annotator)
     end = int(h.sig_len) if h.sig_len else None
+    if end is not None and seconds_to_samples(start_s, float(h.fs)) > end:
+        raise ArrhythmiaError(f"Invalid value for '--from': allowed a time within record {record} "
+                              f"({end / float(h.fs):g} s long); got {start_s:g}.")
     beats = compare_beats(ref.sample, ref.symbol, test.sample, test.symbol, float(h.fs), start_s=start_s,
                           end_sample=end, ref_subtypes=ref.subtype, test_subtypes=test.subtype, sveb=sveb,
                           record=record)

@@ -59,15 +59,6 @@ class DetectionScore:
         """Records with the most errors (missed + extra)."""
         return sorted(self.per_record.items(), key=lambda kv: -(kv[1]["fn"] + kv[1]["fp"]))[:n]
 
-    def format(self, n_worst: int = 5) -> str:
-        since = f" from {self.start_s:g} s" if self.start_s else ""
-        lines = [f"{len(self.per_record)} records, {self.tp + self.fn} reference beats{since}: "
-                 f"Se {100 * self.se:.2f} %  +P {100 * self.ppv:.2f} %  (TP {self.tp}, FN {self.fn}, FP {self.fp})",
-                 "worst records (missed + extra):"]
-        for rec, c in self.worst(n_worst):
-            lines.append(f"  {rec}: missed {c['fn']}, extra {c['fp']} of {c['tp'] + c['fn']} beats")
-        return "\n".join(lines)
-
 
 def score_detections(reference: dict, detected: dict, fs, window_s: float = MATCH_WINDOW_S, start_s: float = 0.0,
                      end_samples: dict | None = None) -> DetectionScore:

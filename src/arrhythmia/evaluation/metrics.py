@@ -103,11 +103,6 @@ def ec57_gross(cm: np.ndarray) -> dict[str, dict[str, float]]:
     return out
 
 
-def format_pct(v, digits: int = 1) -> str:
-    """A ratio as a percentage for reports: ``0.7346 -> '73.5'``; None or NaN (undefined) -> ``'n/a'``."""
-    return "n/a" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.{digits}f}"
-
-
 @dataclass
 class ClassificationReport:
     """Everything computed from one confusion matrix.
@@ -159,21 +154,6 @@ class ClassificationReport:
             "accuracy": self.accuracy, "macro_f1": self.macro_f1, "macro_se": self.macro_se,
             "macro_ppv": self.macro_ppv, "macro_classes": list(MACRO_CLASSES), "ec57_gross": self.ec57,
         })
-
-    def format(self) -> str:
-        """Plain-text table, S and V first."""
-        def pct(x):
-            return "   n/a" if np.isnan(x) else f"{100 * x:6.2f}"
-        lines = [f"{'class':<6}{'Se %':>8}{'+P %':>8}{'Spec %':>8}{'FPR %':>8}{'F1 %':>8}{'support':>9}"]
-        for c in ("S", "V", "N", "F", "Q"):
-            s = self.per_class[c]
-            lines.append(f"{c:<6}{pct(s['se']):>8}{pct(s['ppv']):>8}{pct(s['spec']):>8}{pct(s['fpr']):>8}"
-                         f"{pct(s['f1']):>8}{s['support']:>9}")
-        lines.append(f"macro-F1 (N,S,V,F) {pct(self.macro_f1)} %   accuracy {pct(self.accuracy)} %")
-        for k in ("SVEB", "VEB"):
-            e = self.ec57[k]
-            lines.append(f"EC57 gross {k:<5} Se {pct(e['se'])} %  +P {pct(e['ppv'])} %  FPR {pct(e['fpr'])} %")
-        return "\n".join(lines)
 
 
 def evaluate_predictions(y_true, y_pred) -> ClassificationReport:

@@ -91,7 +91,7 @@ def _with_metadata(data: bytes, config: dict) -> bytes:
 
 def check_parity(model, onnx_path, x: np.ndarray, rr: np.ndarray, records=()) -> ParityResult:
     """Compare probabilities of PyTorch and onnxruntime on the same beats."""
-    from ..inference.predict import predict_proba
+    from ..models.predict import predict_proba
     from ..inference.runners import OnnxRunner
 
     p_torch = predict_proba(model, x, rr)
@@ -128,7 +128,7 @@ def export_onnx(bundle, data_dir, out=None, n_check: int = 2000, force: bool = F
     """
     from ..bundle import CONFIG, HISTORY, ONNX, WEIGHTS, load_bundle
     from ..datasets import load_beats
-    from ..datasets.beats import BeatConfig
+    from ..pipeline.segment import BeatConfig
     from ..io.output import OutputFile, mark_file_written
 
     bundle = Path(bundle)

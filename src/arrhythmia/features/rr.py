@@ -10,14 +10,20 @@ RR_FEATURES: tuple[str, ...] = (
     "pre_rr", "post_rr", "local_rr", "record_rr",
     "pre_local", "post_local", "pre_record", "post_record", "pre_post",
     "pre_median", "irregularity",
+    "pre_upper", "post_upper", "pre_prev", "irregularity_wide",
 )
 """Column names of :func:`rr_features`."""
 
 RR_SETS: dict[str, tuple[str, ...]] = {
     "base": RR_FEATURES[:9],
-    "robust": RR_FEATURES,
+    "robust": RR_FEATURES[:11],
     # ratios only: the same beat looks the same at 50 and at 120 beats per minute
     "relative": ("pre_local", "post_local", "pre_record", "post_record", "pre_post", "pre_median", "irregularity"),
+    # + prematurity against the upper quartile of the surrounding intervals (the sinus cycle, even where most beats
+    # are premature), the change from the previous interval and irregularity over a wider window
+    "context": RR_FEATURES[4:15],
+    # + the intervals in seconds before and after the beat and their local mean
+    "context-abs": RR_FEATURES[:3] + RR_FEATURES[4:15],
 }
 """Named feature sets (``train --rr-features``): the columns a model reads. A
 model stores their names (``rr_features``), so bundles trained before a set
@@ -28,6 +34,7 @@ prematurity relative to the patient's own rhythm."""
 
 LOCAL_BEATS = 10
 CENTRED_BEATS = 10  # the running medians span this many beats either side
+WIDE_BEATS = 30  # the upper quartile and the wide irregularity span this many beats either side
 
 
 def select_rr_names(names) -> tuple[str, ...]:
@@ -45,7 +52,7 @@ def select_rr(rr, names):
 
     Parameters
     ----------
-    rr : ndarray, shape (n_beats, 11) or (n_beats, len(names)), or None
+    rr : ndarray, shape (n_beats, 15) or (n_beats, len(names)), or None
         All :data:`RR_FEATURES` columns (as :func:`rr_features` returns them),
         or already the model's columns.
     names : sequence of str
@@ -73,10 +80,18 @@ def select_rr(rr, names):
 
 def _centred_median(v: np.ndarray, half: int) -> np.ndarray:
     """Median of ``v[i - half : i + half + 1]`` for every ``i`` (the window is cut at the ends)."""
+    return _centred_quantile(v, half, 0.5)
+
+
+def _centred_quantile(v: np.ndarray, half: int, q: float) -> np.ndarray:
+    """Quantile ``q`` of ``v[i - half : i + half + 1]`` for every ``i`` (the window is cut at the ends)."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     padded = np.concatenate([np.full(half, np.nan), v, np.full(half, np.nan)])
-    return np.nanmedian(sliding_window_view(padded, 2 * half + 1), axis=1)
+    win = sliding_window_view(padded, 2 * half + 1)
+    if q == 0.5:
+        return np.nanmedian(win, axis=1)
+    return np.nanquantile(win, q, axis=1)
 
 
 def rr_features(samples, fs: float) -> np.ndarray:
@@ -91,7 +106,7 @@ def rr_features(samples, fs: float) -> np.ndarray:
 
     Returns
     -------
-    ndarray of float32, shape (n_beats, 11)
+    ndarray of float32, shape (n_beats, 15)
         Columns (:data:`RR_FEATURES`), intervals in seconds:
 
         - ``pre_rr``: interval from the previous beat (the first beat uses its
@@ -111,6 +126,14 @@ def rr_features(samples, fs: float) -> np.ndarray:
           same 21 beats, over their median ``pre_rr``: small in a regular
           rhythm with isolated ectopic beats, large in atrial fibrillation,
           whose normal beats are irregular without being premature.
+        - ``pre_upper``, ``post_upper``: ``pre_rr`` and ``post_rr`` over the
+          upper quartile (75th percentile) of ``pre_rr`` over the 61 beats
+          centred on this one: against the sinus cycle even where most beats
+          are premature (a run of atrial bigeminy, MIT-BIH 232's frequent
+          premature beats), where a median or a mean is itself premature;
+        - ``pre_prev``: ``pre_rr`` over the previous beat's ``pre_rr`` (a
+          sudden shortening of the cycle);
+        - ``irregularity_wide``: ``irregularity`` over the 61 centred beats.
 
         The last two need the beats after this one, which a whole recording
         has. A model reads one of the :data:`RR_SETS`.
@@ -136,5 +159,10 @@ def rr_features(samples, fs: float) -> np.ndarray:
     out[:, 8] = pre / post
     med = _centred_median(pre, CENTRED_BEATS)
     out[:, 9] = pre / med
-    out[:, 10] = _centred_median(np.abs(np.diff(pre, prepend=pre[0])), CENTRED_BEATS) / med
+    jumps = np.abs(np.diff(pre, prepend=pre[0]))
+    out[:, 10] = _centred_median(jumps, CENTRED_BEATS) / med
+    upper = _centred_quantile(pre, WIDE_BEATS, 0.75)
+    out[:, 11], out[:, 12] = pre / upper, post / upper
+    out[:, 13] = pre / np.concatenate([[pre[0]], pre[:-1]])
+    out[:, 14] = _centred_median(jumps, WIDE_BEATS) / _centred_median(pre, WIDE_BEATS)
     return out.astype(np.float32)

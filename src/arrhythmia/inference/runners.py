@@ -80,7 +80,7 @@ class TorchRunner:
         self.model, self.config, self.device = model, config, device
 
     def predict_proba(self, x, rr=None, batch_size: int = 4096) -> np.ndarray:
-        from .predict import predict_proba
+        from ..models.predict import predict_proba
 
         return predict_proba(self.model, x, rr, batch_size=batch_size, device=self.device)
 

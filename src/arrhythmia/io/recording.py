@@ -26,17 +26,21 @@ class Annotations:
         Sample index of each annotation.
     symbol : ndarray of object (str), shape (n,)
         Its MIT-BIH symbol (beats and non-beats alike).
+    aux : ndarray of object (str), shape (n,), optional
+        Its aux note (``''`` where there is none): the rhythm of a ``+`` mark
+        (``'(AFIB'``), this tool's confidence of a beat (``'p=0.93'``).
     """
 
     sample: np.ndarray
     symbol: np.ndarray
+    aux: np.ndarray | None = None
 
     def beats(self) -> "Annotations":
         """Only the beat annotations (see :func:`arrhythmia.labels.is_beat`)."""
         from ..labels import is_beat
 
         m = is_beat(self.symbol)
-        return Annotations(self.sample[m], self.symbol[m])
+        return Annotations(self.sample[m], self.symbol[m], None if self.aux is None else self.aux[m])
 
 
 @dataclass(frozen=True)

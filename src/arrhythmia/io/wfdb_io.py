@@ -125,7 +125,8 @@ def read_annotations(path, annotator: str = "atr") -> Annotations:
         ann = wfdb.rdann(str(p), annotator)
     except Exception as exc:
         raise file_error(ann_path, f"corrupt annotation file ({type(exc).__name__}: {exc})") from None
-    return Annotations(np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype=object))
+    aux = np.asarray([a or "" for a in (ann.aux_note or [""] * len(ann.sample))], dtype=object)
+    return Annotations(np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype=object), aux)
 
 
 MAX_RECORD_NAME = 64

@@ -7,7 +7,7 @@ one seed.
 ``arrhythmia train --members N`` trains the members one after the other, each
 on the same training records with seed ``seed + m``, and stores them as one
 bundle of this model: :meth:`Ensemble.from_members`. It is one graph, so
-ONNX export, :func:`~arrhythmia.inference.predict.predict_proba` and the
+ONNX export, :func:`~arrhythmia.models.predict.predict_proba` and the
 runners treat it like any other model.
 
 The forward pass returns ``log(mean_m softmax(logits_m))``: class

@@ -1,5 +1,7 @@
 """Rhythm analysis over a beat sequence (pure functions; nothing heavy imported here).
 
+``runs``
+    Heart rate, ectopic burden and runs of a classified beat sequence.
 ``af_features``
     RR-window irregularity features.
 ``af``

@@ -1,5 +1,7 @@
-"""Training: the fit loop, losses, imbalance handling, augmentation."""
+"""Training: settings, the fit loop, losses, imbalance handling, augmentation."""
 
-from .trainer import TrainConfig, fit, train
+from .config import TrainConfig
+from .run import train
+from .trainer import fit
 
 __all__ = ["TrainConfig", "fit", "train"]

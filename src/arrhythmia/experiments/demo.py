@@ -29,7 +29,7 @@ def snr_db(clean: np.ndarray, x: np.ndarray) -> float:
 
 
 def plot_cleaning(syn, cleaned, path, snr_before: float, snr_after: float, seconds: float = 10.0) -> Path:
-    from ..evaluation.plots import _plt
+    from ..plotting.figures import _plt
 
     plt = _plt()
     n = int(seconds * syn.fs)
@@ -57,8 +57,10 @@ def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: st
     from ..io.recording import Recording
     from ..preprocessing.pipeline import Preprocessing
     from ..datasets.synthetic import synthetic_ecg
-    from .annotate import _model_or_default, classify_recording, write_outputs
-    from .runners import load_runner
+    from ..inference.annotate import _model_or_default
+    from ..inference.outputs import write_outputs
+    from ..pipeline.process import classify_recording
+    from ..inference.runners import load_runner
 
     if not (np.isfinite(duration) and 10.0 <= duration <= 3600.0):
         raise ArrhythmiaError(f"Invalid value for '--duration': allowed 10 to 3600 s; got {duration:g}.")
@@ -92,10 +94,3 @@ def run_demo(out, model=None, seed: int = 0, duration: float = 60.0, backend: st
     return result
 
 
-def format_demo(r: dict) -> str:
-    lines = [f"synthetic ECG, {r['duration_s']:.0f} s at {r['fs']:g} Hz (seed {r['seed']}): "
-             f"SNR {r['snr_db']['noisy']:.1f} dB noisy -> {r['snr_db']['cleaned']:.1f} dB cleaned",
-             f"true beats {r['true_beats']}; detected {r['detected']}, missed {r['missed']}, extra {r['extra']}",
-             "true -> predicted: " + ", ".join(f"{k} {v}" for k, v in r["true_to_predicted"].items()),
-             f"model {r['model']['name']} ({r['model']['backend']})"]
-    return "\n".join(lines)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluation.plots import CLASS_COLORS, _plt
+from .figures import CLASS_COLORS, _plt
 
 
 def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: float = 0.0,

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from ..labels import AAMI_CLASSES
-from .metrics import class_stats, format_pct, macro
+from ..evaluation.metrics import class_stats, macro
+from ..reports.markdown import CLASSES6, format_pipeline
 
-NONE = "-"
-CLASSES6 = AAMI_CLASSES + (NONE,)
+NONE = CLASSES6[-1]
 
 
 def pipeline_stats(cm6: np.ndarray) -> dict:
@@ -51,7 +51,7 @@ def pipeline_stats(cm6: np.ndarray) -> dict:
 
 
 def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto", progress: bool = False,
-                      force: bool = False) -> dict:
+                      force: bool = False, references=None) -> dict:
     """Detect + classify the test records of ``bundle`` and score against the reference.
 
     Parameters
@@ -67,6 +67,8 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         annotated WFDB records of ``data_dir`` can be given: another
         database (svdb, incartdb) at its own rate and leads is resampled
         and its leads substituted exactly as ``annotate`` does.
+    references : dict of str -> callable, optional
+        Instead of ``records``: name -> loader of a Recording with its reference (``io.reviewed.reviewed_references``).
 
     Returns
     -------
@@ -79,16 +81,20 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
 
     from ..bundle import read_bundle_config, write_json
     from ..datasets.records import DS2
-    from ..inference.annotate import ANNOTATOR, classify_recording
+    from ..datasets.references import RecordRef
+    from ..inference.outputs import ANNOTATOR
+    from ..pipeline.process import classify_recording
     from ..inference.runners import load_runner
     from ..io.wfdb_io import read_wfdb, write_annotations
     from ..labels import to_aami
-    from .detection import MATCH_WINDOW_S, match_beats
+    from ..evaluation.detection import MATCH_WINDOW_S, match_beats
     from ..io.output import OutputFolder
 
     guard = OutputFolder(out, "evaluate --detect", inputs=[bundle, data_dir], force=force).check()
     cfg = read_bundle_config(bundle)
-    records = tuple(records or cfg.get("training", {}).get("test_records") or DS2)
+    # a bundle's test records are keys ('mitdb:100'; older bundles: names); here, names of records in data_dir
+    records = tuple(references or records
+                    or [RecordRef.parse(r).record for r in cfg.get("training", {}).get("test_records") or DS2])
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
@@ -98,7 +104,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
             w = csv.writer(f)
             w.writerow(["record", "reference_sample", "detected_sample", "true", "predicted", "confidence"])
             for r in tqdm(records, desc="detect+classify", unit="record", disable=not progress):
-                rec = read_wfdb(Path(data_dir) / r)
+                rec = references[r]() if references else read_wfdb(Path(data_dir) / r)
                 ref = rec.annotations.beats()
                 y = to_aami(ref.symbol)
                 ann = classify_recording(rec, runner)
@@ -137,48 +143,26 @@ BXB_STARTS = {"from_300_s": 300.0, "from_0_s": 0.0}
 
 
 def _bxb_record(rec, sample, symbols) -> dict:
-    """One record's :func:`.ec57.compare_beats` of the written labels, from each of :data:`BXB_STARTS`."""
-    from .ec57 import compare_beats
+    """One record's :func:`.ec57.compare_beats` of the written labels, from each of :data:`BXB_STARTS`
+    before the record's end (a record shorter than a start has nothing to score from it)."""
+    from ..evaluation.ec57 import compare_beats
+    from ..evaluation.wfdb_text import seconds_to_samples
 
     a = rec.annotations
     return {k: compare_beats(a.sample, a.symbol, sample, symbols, rec.fs, start_s=s, end_sample=rec.n_samples,
-                             record=rec.name) for k, s in BXB_STARTS.items()}
+                             record=rec.name) for k, s in BXB_STARTS.items()
+            if seconds_to_samples(s, rec.fs) <= rec.n_samples}
 
 
 def _bxb_gross(per_record) -> dict:
-    """sumstats' gross figures (fractions) over the records, for each start time."""
-    from .ec57 import gross_beats
+    """sumstats' gross figures (fractions) over the records, for each start time (None: no record that long)."""
+    from ..evaluation.ec57 import gross_beats
 
     out = {}
     for k in BXB_STARTS:
-        g = gross_beats([c[k] for c in per_record])
-        out[k] = {f: getattr(g, f) for f in ("qrs_se", "qrs_ppv", "veb_se", "veb_ppv", "sveb_se", "sveb_ppv")}
+        rows = [c[k] for c in per_record if k in c]
+        g = gross_beats(rows) if rows else None
+        out[k] = g and {f: getattr(g, f) for f in ("qrs_se", "qrs_ppv", "veb_se", "veb_ppv", "sveb_se", "sveb_ppv")}
     return out
 
 
-def format_pipeline(r: dict) -> str:
-    def f(v):
-        return format_pct(v, 2)
-
-    d = r["detection"]
-    lines = [f"# Whole automatic pipeline: `{r['model']}` (R-peak detection + classification)", "",
-             f"Records ({r.get('data_dir', '')}): {' '.join(r['records'])}. Detections matched to reference beats within "
-             f"{1000 * r['matching_window_s']:.0f} ms; missed beats are false negatives of their class, extra "
-             "detections false positives of their predicted class.", "",
-             f"Detection: Se {f(d['se'])} %, +P {f(d['ppv'])} % ({d['matched']} matched, {d['missed']} missed, "
-             f"{d['extra']} extra of {d['reference_beats']} reference beats)", "",
-             "| class | Se % | +P % | F1 % | reference beats |", "|---|---:|---:|---:|---:|"]
-    for c in ("S", "V", "N", "F", "Q"):
-        s = r["per_class"][c]
-        lines.append(f"| {c} | {f(s['se'])} | {f(s['ppv'])} | {f(s['f1'])} | {s['support']} |")
-    for key, since in (("from_300_s", "from 5:00"), ("from_0_s", "from 0")):
-        e = r.get("ec57_bxb", {}).get(key)
-        if e:
-            lines.append(f"\nEC57 gross as WFDB bxb/sumstats, {since}: QRS Se {f(e['qrs_se'])} +P {f(e['qrs_ppv'])}, "
-                         f"VEB Se {f(e['veb_se'])} +P {f(e['veb_ppv'])}, SVEB Se {f(e['sveb_se'])} +P {f(e['sveb_ppv'])} %")
-    lines += ["", f"macro-F1 (N, S, V, F) {f(r['macro_f1'])} %; accuracy over reference beats {f(r['accuracy'])} %", "",
-              "Confusion matrix (rows: reference, `-` = no reference beat; columns: predicted, `-` = missed):", "",
-              "| | " + " | ".join(CLASSES6) + " |", "|---" * 7 + "|"]
-    for i, c in enumerate(CLASSES6):
-        lines.append(f"| **{c}** | " + " | ".join(str(v) for v in r["confusion_matrix"][i]) + " |")
-    return "\n".join(lines) + "\n"

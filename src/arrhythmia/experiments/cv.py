@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import ClassificationReport, confusion_matrix, format_pct
+from ..evaluation.metrics import ClassificationReport, confusion_matrix
+from ..reports.markdown import CV_METRICS, format_cv, format_cv_epochs
 
-CV_METRICS = ("S_se", "S_ppv", "V_se", "V_ppv", "macro_f1", "accuracy", "N_f1", "S_f1", "V_f1", "F_f1")
 
 
 def _fold_metrics(rep: ClassificationReport) -> dict:
@@ -30,19 +30,11 @@ def cross_validate(bundle, data_dir, out, k: int = 5, epochs: int | None = None,
     """
     from ..bundle import read_bundle_config
     from ..io.output import working_folder
-    from ..training.trainer import TrainConfig
+    from ..training.config import TrainConfig
 
-    t = read_bundle_config(bundle).get("training", {})
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    base = {key: v for key, v in t.items() if key in fields}
-    if base.get("init_from"):
-        # a fine-tuned bundle: cross-validate its architecture from scratch
-        base.update(init_from=None, freeze_backbone=False)
-    if epochs:
-        base["epochs"] = epochs
-    if isinstance(base.get("records"), list):
-        base["records"] = tuple(base["records"])
-    cfg = TrainConfig(**base)
+    cfg = TrainConfig.from_dict(read_bundle_config(bundle).get("training", {}))
+    # a fine-tuned bundle: cross-validate its architecture from scratch
+    cfg = dataclasses.replace(cfg, init_from=None, freeze_backbone=False, epochs=epochs or cfg.epochs)
     with working_folder(out, "evaluate --cv", inputs=[bundle, data_dir], force=force, resume=force):
         return cross_validate_config(cfg, data_dir, out, k=k, progress=progress, verbose=verbose)
 
@@ -70,31 +62,23 @@ def cross_validate_config(cfg, data_dir, out, k: int = 5, progress: bool = False
         ``{"folds": [...], "mean": {...}, "std": {...}, "pooled": {...}}``.
     """
     from ..bundle import load_bundle, write_json
-    from ..datasets import load_beats, make_split
-    from ..datasets.beats import BeatConfig
-    from ..datasets.records import DS1
-    from ..inference.predict import predict_proba
-    from ..training.trainer import train
+    from ..training.run import train
+    from .common import bundle_test_side, score_beats
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     folds = []
-    beats = None  # every fold uses the same beat settings: load DS1 once
     for fold in range(k):
         tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None)
         fold_dir = out / f"fold_{fold}"
         if not _finished_fold(fold_dir, tc):  # an unfinished or other fold of ours is retrained
             train(tc, data_dir, fold_dir, progress=progress, verbose=verbose, force=True)
         model, bcfg = load_bundle(fold_dir)
-        if beats is None:
-            beats = load_beats(DS1, data_dir, BeatConfig.from_dict(bcfg["beats"]))
-        sp = make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=tc.val_fraction, n_folds=k, fold=fold)
-        test = beats.subset(sp.test)
-        pred = predict_proba(model, test.x, test.rr).argmax(1)
-        rep = ClassificationReport.from_cm(confusion_matrix(test.y, pred))
+        test, sp = bundle_test_side(bcfg, data_dir)
+        _, rep = score_beats(model, test)
         folds.append({"fold": fold, "test_records": list(sp.test_records), "n_beats": int(len(test)),
                       "confusion_matrix": rep.cm.tolist(), **_fold_metrics(rep)})
-    summary = {"model": cfg.model, "k": k, "config": dataclasses.asdict(cfg), "folds": folds,
+    summary = {"model": cfg.model, "k": k, "config": cfg.to_dict(), "folds": folds,
                "mean": {}, "std": {}, "defined_folds": {}}
     for key in CV_METRICS:
         vals = np.array([np.nan if f[key] is None else f[key] for f in folds], dtype=float)
@@ -114,31 +98,15 @@ def _finished_fold(fold_dir: Path, tc) -> bool:
     """True when ``fold_dir`` already holds a bundle trained with the same settings (an interrupted run resumes)."""
     from ..bundle import read_bundle_config
     from ..errors import ArrhythmiaError
-    from ..training.trainer import TrainConfig
+    from ..training.config import TrainConfig
 
     if not (fold_dir / "config.json").is_file() or not (fold_dir / "model.safetensors").is_file():
         return False
     try:
-        t = read_bundle_config(fold_dir)["training"]
-        fields = {f.name for f in dataclasses.fields(TrainConfig)}
-        old = TrainConfig(**{k: (tuple(v) if k == "records" and v else v) for k, v in t.items() if k in fields})
+        old = TrainConfig.from_dict(read_bundle_config(fold_dir)["training"])
     except (ArrhythmiaError, KeyError, TypeError):
         return False
     return old.fingerprint() == tc.fingerprint() and old.epochs == tc.epochs
-
-
-def format_cv(s: dict) -> str:
-    f = format_pct
-
-    lines = [f"# {s['k']}-fold patient-wise cross-validation on DS1: `{s['model']}`", "",
-             "| metric | mean % | std % | folds defined | pooled % |", "|---|---:|---:|---:|---:|"]
-    for k in CV_METRICS:
-        lines.append(f"| {k} | {f(s['mean'][k])} | {f(s['std'][k])} | {s['defined_folds'][k]}/{s['k']} | {f(s['pooled'][k])} |")
-    lines += ["", "| fold | test records | beats | S Se | S +P | V Se | V +P | macro-F1 |", "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for fo in s["folds"]:
-        lines.append(f"| {fo['fold']} | {' '.join(fo['test_records'])} | {fo['n_beats']} | {f(fo['S_se'])} | "
-                     f"{f(fo['S_ppv'])} | {f(fo['V_se'])} | {f(fo['V_ppv'])} | {f(fo['macro_f1'])} |")
-    return "\n".join(lines) + "\n"
 
 
 def selection_score(metrics: dict) -> float:
@@ -196,7 +164,7 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
     from ..datasets import load_beats, make_split
     from ..datasets.records import DS1
     from ..models import DEFAULT_MODEL
-    from ..training.trainer import beat_config_for
+    from ..training.run import beat_config_for
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -263,8 +231,9 @@ def _member_run(tc, split, path: Path | None, progress: bool = False) -> dict:
     """
     import tempfile
 
-    from ..inference.predict import predict_proba
-    from ..training.trainer import fit, new_model
+    from ..models.predict import predict_proba
+    from ..training.run import new_model
+    from ..training.trainer import fit
 
     if path is not None and path.is_file():
         with np.load(path) as z:
@@ -292,17 +261,3 @@ def _member_run(tc, split, path: Path | None, progress: bool = False) -> dict:
     return run
 
 
-def format_cv_epochs(s: dict) -> str:
-    f = format_pct
-
-    lines = [f"# Refit recipe, {s['k']}-fold patient-wise cross-validation on DS1: `{s['model']}`", "",
-             "Pooled predictions of the held-out records after each epoch (no validation holdout). "
-             + (f"Cosine learning-rate schedule over {s['max_epochs']} epochs: only the last row is the recipe's "
-                "result (earlier rows show how steady training is)." if s.get("fixed_epochs") else
-                f"Chosen: **{s['epochs']} epochs** (best score averaged over ±{s['smooth']} epochs)."), "",
-             "| epochs | S Se | S +P | V Se | V +P | macro-F1 | score | smoothed |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for p in s["per_epoch"]:
-        lines.append(f"| {p['epochs']} | {f(p['S_se'])} | {f(p['S_ppv'])} | {f(p['V_se'])} | {f(p['V_ppv'])} | "
-                     f"{f(p['macro_f1'])} | {f(p['score'])} | {f(p['smoothed_score'])} |")
-    return "\n".join(lines) + "\n"

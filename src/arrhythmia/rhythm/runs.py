@@ -104,20 +104,3 @@ def rhythm_summary(labels, samples, fs: float, duration_s: float) -> dict:
     }
 
 
-def format_summary(s: dict) -> str:
-    """Plain-text summary for the terminal."""
-    c = s["beats_per_class"]
-    lines = [f"{s['n_beats']} beats in {s['duration_s']:.0f} s: " + ", ".join(f"{k} {v}" for k, v in c.items()),
-             f"mean heart rate {s['mean_hr_bpm']} bpm; ectopic burden {s['ectopic_burden_pct']} % "
-             f"(S {s['S_burden_pct']} %, V {s['V_burden_pct']} %)"]
-    if s["runs"]:
-        lines.append("runs: " + "; ".join(f"{k} x{v}" for k, v in s["runs"].items()))
-    else:
-        lines.append("runs: none")
-    if s.get("low_confidence"):
-        lines.append(f"{s['low_confidence']} beats below confidence {s['review_below']} marked for review")
-    t = (s.get("model") or {}).get("tested")
-    if t:
-        lines.append(f"this model on {t['records']}: S Se {100 * t['S_se']:.1f} %, S +P {100 * t['S_ppv']:.1f} %, "
-                     f"V Se {100 * t['V_se']:.1f} %, V +P {100 * t['V_ppv']:.1f} %")
-    return "\n".join(lines)

@@ -1,0 +1,182 @@
+"""Adapting a classifier's probabilities to one recording, without any label (pure NumPy).
+
+At annotation time the whole recording is there, unlabelled. Three label-free
+steps use it; each is a pure function of the recording's own beats, so it
+reads no reference annotation and can be scored in cross-validation on
+held-out patients exactly as ``annotate`` runs it:
+
+:func:`temperature_scale`
+    Calibration: ``p_T ∝ p ** (1 / T)`` (the same as dividing the logits by
+    ``T``), with ``T`` fitted on held-out patients of the cross-validation.
+:func:`adapt_priors`
+    The recording's class priors, estimated by EM (Saerens, Latinne &
+    Decaestecker, *Neural Computation* 14:21-41, 2002) from the beats'
+    probabilities, replace the priors the classifier learnt. A network trained
+    with a class-balanced sampler believes every class equally likely; in a
+    recording whose S beats are 0.1 % of its beats, that belief makes every
+    borderline beat S; in one where they are 70 % (MIT-BIH 232), the opposite.
+    A recording too short to estimate its priors (fewer than
+    :data:`MIN_BEATS_TO_ADAPT` beats) keeps the classifier's.
+:func:`relabel_in_episodes`
+    Within atrial fibrillation or flutter, there is no supraventricular
+    *premature* beat: an irregular normal beat there is N, so the S
+    probability of a beat inside such an episode goes to N.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_BEATS_TO_ADAPT = 300
+"""Fewer beats than this (about 4-5 minutes) and :func:`adapt_priors` leaves the probabilities as they are."""
+
+
+def temperature_scale(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Probabilities ``p`` turned into ``softmax(log p / T)``.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, k)
+    temperature : float
+        ``T > 1`` softens, ``T < 1`` sharpens; 1 leaves ``proba`` unchanged.
+
+    Returns
+    -------
+    ndarray of float64, shape (n, k)
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    if temperature == 1.0 or p.size == 0:
+        return p.copy()
+    logp = np.log(np.clip(p, 1e-12, 1.0)) / float(temperature)
+    logp -= logp.max(axis=1, keepdims=True)
+    e = np.exp(logp)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(proba: np.ndarray, y: np.ndarray, grid=None) -> float:
+    """The temperature minimising the negative log-likelihood of held-out labels ``y`` (grid search, log scale)."""
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 61)) if grid is None else np.asarray(grid, dtype=float)
+    y = np.asarray(y, dtype=np.int64)
+    nll = [-np.mean(np.log(np.clip(temperature_scale(proba, t)[np.arange(y.size), y], 1e-12, 1.0))) for t in grid]
+    return float(grid[int(np.argmin(nll))])
+
+
+def adapt_priors(proba: np.ndarray, train_prior, n_iter: int = 50, tol: float = 1e-6, floor: float = 1e-4,
+                 min_beats: int = MIN_BEATS_TO_ADAPT) -> tuple[np.ndarray, np.ndarray]:
+    """Re-weight a recording's beat probabilities by the class priors EM estimates for that recording.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, k)
+        The classifier's probabilities for every beat of one recording.
+    train_prior : array_like, shape (k,)
+        The class priors the classifier's outputs assume (uniform for a
+        class-balanced sampler).
+    n_iter, tol : int, float
+        EM iterations and the prior change at which it stops.
+    floor : float
+        Smallest prior kept for a class (so that no class is ruled out).
+    min_beats : int
+        Fewer beats: nothing is adapted.
+
+    Returns
+    -------
+    adapted : ndarray, shape (n, k)
+        ``p'(c|x) ∝ p(c|x) * prior(c) / train_prior(c)``.
+    prior : ndarray, shape (k,)
+        The recording's estimated priors (``train_prior`` when not adapted).
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    base = np.asarray(train_prior, dtype=np.float64)
+    base = base / base.sum()
+    if len(p) < min_beats:
+        return p.copy(), base
+    prior = base.copy()
+    ratio = 1.0 / base
+    adapted = p
+    for _ in range(n_iter):
+        w = p * (prior * ratio)[None, :]
+        adapted = w / w.sum(axis=1, keepdims=True)
+        new = np.maximum(adapted.mean(axis=0), floor)
+        new /= new.sum()
+        done = np.abs(new - prior).max() < tol
+        prior = new
+        if done:
+            break
+    w = p * (prior * ratio)[None, :]
+    return w / w.sum(axis=1, keepdims=True), prior
+
+
+def in_episodes(samples, episodes) -> np.ndarray:
+    """Boolean mask of the beats at ``samples`` that lie inside one of ``episodes`` ((k, 2) [start, end) samples)."""
+    s = np.asarray(samples, dtype=np.int64)
+    ep = np.asarray(episodes, dtype=np.int64).reshape(-1, 2)
+    if not ep.size or not s.size:
+        return np.zeros(s.size, bool)
+    ep = ep[np.argsort(ep[:, 0])]
+    i = np.searchsorted(ep[:, 0], s, side="right") - 1
+    ok = i >= 0
+    out = np.zeros(s.size, bool)
+    out[ok] = s[ok] < ep[i[ok], 1]
+    return out
+
+
+def relabel_in_episodes(proba: np.ndarray, mask: np.ndarray, from_class: int = 1, to_class: int = 0) -> np.ndarray:
+    """Move the ``from_class`` (S) probability of the beats in ``mask`` to ``to_class`` (N)."""
+    p = np.array(proba, dtype=np.float64, copy=True)
+    m = np.asarray(mask, dtype=bool)
+    p[m, to_class] += p[m, from_class]
+    p[m, from_class] = 0.0
+    return p
+
+
+def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
+                adapt: bool = True) -> tuple[np.ndarray, dict]:
+    """The label-free steps a bundle's ``postprocess`` settings name, in order: temperature, relabelling inside
+    AF/flutter episodes, per-recording priors.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, k)
+        The network's probabilities for every beat of one recording, in time order.
+    settings : dict or None
+        A bundle's ``postprocess`` section: ``temperature`` (float), ``train_prior`` (k floats),
+        ``adapt_priors`` (bool), ``af_relabel`` (bool), ``min_beats`` (int). None: nothing is done.
+    episodes : ndarray, shape (m, 2), optional
+        AF/flutter episodes ([start, end) samples) found in the recording.
+    samples : ndarray of int, optional
+        The beats' R peaks (needed with ``episodes``).
+    adapt : bool
+        False: only the calibration (``annotate --no-adapt``).
+
+    Returns
+    -------
+    proba : ndarray, shape (n, k)
+    info : dict
+        What was done: ``temperature``, ``priors`` (the recording's estimate, or None), ``relabelled_in_af``
+        (beats whose S probability went to N), ``adapted`` (bool) and, when it was not, ``why``.
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    info = {"temperature": 1.0, "priors": None, "relabelled_in_af": 0, "adapted": False, "why": None}
+    if not settings:
+        info["why"] = "the model has no post-processing settings"
+        return p, info
+    t = float(settings.get("temperature", 1.0))
+    p = temperature_scale(p, t)
+    info["temperature"] = t
+    if not adapt:
+        info["why"] = "turned off (--no-adapt)"
+        return p, info
+    if settings.get("af_relabel") and episodes is not None and samples is not None and len(p):
+        m = in_episodes(samples, episodes)
+        info["relabelled_in_af"] = int((m & (p.argmax(1) == 1)).sum())
+        p = relabel_in_episodes(p, m)
+    if settings.get("adapt_priors"):
+        min_beats = int(settings.get("min_beats", MIN_BEATS_TO_ADAPT))
+        if len(p) < min_beats:
+            info["why"] = f"too short to adapt on ({len(p)} beats, at least {min_beats} needed): the plain model"
+            return p, info
+        p, prior = adapt_priors(p, settings["train_prior"], min_beats=min_beats)
+        info["priors"] = [round(float(v), 5) for v in prior]
+        info["adapted"] = True
+    return p, info

@@ -1,0 +1,221 @@
+"""What every R-peak detector shares: input checks, the result object, the QRS
+energy front end and the final placement of each detection on its R peak.
+
+Pure functions on arrays; ``fs`` in Hz, time on the last axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...errors import ArrhythmiaError
+from ..filters import _check_fs, bandpass
+
+MIN_FS = 100.0
+"""Lowest sampling rate a detector accepts, Hz (the 5-15 Hz QRS band needs some room below Nyquist)."""
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a detector found, and what it computed on the way that others can reuse.
+
+    Attributes
+    ----------
+    peaks : ndarray of int64, shape (n_beats,)
+        Sample indices of the R peaks, ascending.
+    fs : float
+        Sampling rate of ``peaks`` and of the arrays below, Hz.
+    detector : str
+        Registered name of the detector.
+    energy : ndarray of float64, shape (n_energy,)
+        The QRS energy the decisions were made on (band-passed, differentiated,
+        squared, integrated over 150 ms, divided by its running level:
+        dimensionless, about 1 at a clear QRS complex), at ``energy_fs``.
+        Empty when the signal was too short or flat to analyse.
+    lead_energy : ndarray of float64, shape (n_leads, n_energy)
+        The same per input lead (one row for a one-lead detector).
+    threshold : ndarray of float64, shape (n_beats,)
+        The detection threshold in force at each detection, in units of ``energy``.
+    leads_used : int
+        How many leads of the input the detector read (the first ``leads_used`` rows).
+    notes : tuple of str
+        Remarks (e.g. a lead left out).
+    energy_fs : float or None
+        Rate of ``energy`` and ``lead_energy``, Hz (None: ``fs``). A detector may work
+        at a lower rate inside; sample ``i`` of the energy stands for sample
+        ``i * fs / energy_fs`` of the input.
+    quality : Quality or None
+        Per-second signal quality (:func:`arrhythmia.preprocessing.quality.signal_quality`),
+        when the detector computed it.
+    """
+
+    peaks: np.ndarray
+    fs: float
+    detector: str
+    energy: np.ndarray
+    lead_energy: np.ndarray
+    threshold: np.ndarray
+    leads_used: int = 1
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    energy_fs: float | None = None
+    quality: object = None
+
+    def __len__(self) -> int:
+        return int(self.peaks.size)
+
+
+def check_signal(signal, fs: float) -> tuple[np.ndarray, float]:
+    """Validate a detector's input.
+
+    Parameters
+    ----------
+    signal : array_like, shape (n_samples,) or (n_leads, n_samples)
+        ECG, any unit.
+    fs : float
+        Sampling rate, Hz.
+
+    Returns
+    -------
+    x : ndarray of float64, shape (n_leads, n_samples)
+    fs : float
+
+    Raises
+    ------
+    ArrhythmiaError
+        A sampling rate under :data:`MIN_FS`, more than two dimensions, or NaN/infinite samples.
+    """
+    fs = _check_fs(fs)
+    if fs < MIN_FS:
+        raise ArrhythmiaError(f"Invalid value for 'fs': allowed >= {MIN_FS:g} Hz for R-peak detection; got {fs:g}.")
+    x = np.asarray(signal, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[None, :]
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ArrhythmiaError(f"Invalid value for 'signal': allowed shape (n_samples,) or (n_leads, n_samples); "
+                              f"got {np.shape(signal)}.")
+    if not np.isfinite(x).all():
+        raise ArrhythmiaError("signal contains NaN or infinite samples")
+    return x, fs
+
+
+def too_short_or_flat(x: np.ndarray, fs: float) -> bool:
+    """True when nothing can be detected: under 2 s, or every lead flat."""
+    return x.shape[-1] < int(2 * fs) or bool((np.ptp(x, axis=-1) == 0).all())
+
+
+def empty_detection(name: str, x: np.ndarray, fs: float, leads_used: int = 1) -> Detection:
+    """The result for a signal with nothing to detect."""
+    z = np.zeros(0, np.float64)
+    return Detection(np.zeros(0, np.int64), fs, name, z, np.zeros((min(leads_used, x.shape[0]), 0)), z, leads_used)
+
+
+def qrs_energy(x: np.ndarray, fs: float, low: float = 5.0, high: float = 15.0,
+               integrate_s: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """QRS energy divided by its running level, and the derivative it came from.
+
+    Band-pass ``low``-``high`` Hz (zero phase, order 3), derivative, square,
+    moving average over ``integrate_s``, divided by a running level (the
+    2-s running maximum smoothed over 8 s, floored at its 5th percentile):
+    gain changes of the recording do not move the thresholds.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,) or (n_leads, n_samples)
+    fs : float
+        Hz.
+
+    Returns
+    -------
+    energy : ndarray, same shape as ``x``
+        Dimensionless, about 1 at a clear QRS complex.
+    derivative : ndarray, same shape as ``x``
+        Of the band-passed signal, per sample.
+    """
+    return energy_from_band(bandpass(x, fs, low, high, order=3), fs, integrate_s)
+
+
+def energy_from_band(f: np.ndarray, fs: float, integrate_s: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`qrs_energy` of a signal already band-passed (shape (..., n_samples))."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    d = np.gradient(f, axis=-1)
+    e = uniform_filter1d(d * d, size=max(1, int(round(integrate_s * fs))), axis=-1)
+    level = maximum_filter1d(e, size=max(1, int(round(2 * fs))), axis=-1)
+    level = uniform_filter1d(level, size=max(1, int(round(8 * fs))), axis=-1)
+    level = np.maximum(level, np.percentile(level, 5, axis=-1, keepdims=True) + 1e-12)
+    return e / level, d
+
+
+def refine(x: np.ndarray, fs: float, peaks: np.ndarray, min_gap: int, filtered: np.ndarray | None = None) -> np.ndarray:
+    """Move each detection to the largest absolute deflection within +/-80 ms.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,)
+        The lead the R peaks are placed on.
+    fs : float
+        Hz.
+    peaks : ndarray of int
+        Detections, ascending.
+    min_gap : int
+        Two detections that end up closer than ``min_gap // 2`` samples are
+        merged (the first kept).
+    filtered : ndarray, optional
+        ``x`` already band-passed 0.5-40 Hz (zero phase, order 4), to save the filtering.
+
+    Returns
+    -------
+    ndarray of int64
+    """
+    if peaks.size == 0:
+        return peaks.astype(np.int64)
+    f = bandpass(x, fs, 0.5, 40.0) if filtered is None else filtered
+    w = int(round(0.08 * fs))
+    n = f.size
+    idx = np.clip(peaks[:, None] + np.arange(-w, w + 1)[None, :], 0, n - 1)
+    seg = f[idx]
+    seg = seg - np.median(seg, axis=1, keepdims=True)
+    out = idx[np.arange(idx.shape[0]), np.abs(seg).argmax(axis=1)]
+    out = np.unique(out)
+    keep = np.concatenate([[True], np.diff(out) >= min_gap // 2])
+    return out[keep].astype(np.int64)
+
+
+def nearest(sorted_values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Index of the element of ``sorted_values`` (ascending, non-empty) nearest to each of ``x``."""
+    i = np.clip(np.searchsorted(sorted_values, x), 1, max(sorted_values.size - 1, 1))
+    left = sorted_values[i - 1]
+    right = sorted_values[np.minimum(i, sorted_values.size - 1)]
+    return np.where(np.abs(x - left) <= np.abs(right - x), i - 1, np.minimum(i, sorted_values.size - 1))
+
+
+INTERNAL_FS = 120.0
+"""Rate the two-lead detector works at internally (Hz): the 5-15 Hz QRS band needs no more."""
+
+
+def decimation_factor(fs: float, target: float = INTERNAL_FS) -> int:
+    """Largest integer ``k`` with ``fs / k >= target`` (1 at and below ``target``)."""
+    return max(1, int(fs // target))
+
+
+def decimate_mean(x: np.ndarray, k: int) -> np.ndarray:
+    """Means of ``k`` consecutive samples, centred: output ``j`` stands for input sample ``j * k``.
+
+    A boxcar anti-alias filter (zeros at multiples of ``fs / k``); cheap, and
+    enough ahead of a 5-15 Hz band-pass. Shape (..., ceil(n / k)).
+    """
+    if k == 1:
+        return np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    h = k // 2
+    n = x.shape[-1]
+    m = -(-n // k)
+    pad_end = m * k - n + h
+    xp = np.concatenate([np.repeat(x[..., :1], h, axis=-1), x, np.repeat(x[..., -1:], max(pad_end - h, 0), axis=-1)],
+                        axis=-1)[..., : m * k]
+    out = xp[..., 0::k].copy()
+    for i in range(1, k):
+        out += xp[..., i::k]
+    return out / k

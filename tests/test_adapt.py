@@ -1,0 +1,70 @@
+"""Label-free adaptation to one recording (pipeline/adapt.py), checked by hand on small cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from arrhythmia.pipeline.adapt import (adapt_priors, fit_temperature, in_episodes, postprocess, relabel_in_episodes,
+                                       temperature_scale)
+
+
+def test_temperature_by_hand():
+    p = np.array([[0.5, 0.25, 0.25], [0.9, 0.05, 0.05]])
+    np.testing.assert_allclose(temperature_scale(p, 1.0), p)
+    # T = 2: p ** 0.5, renormalised
+    q = np.sqrt(p) / np.sqrt(p).sum(1, keepdims=True)
+    np.testing.assert_allclose(temperature_scale(p, 2.0), q)
+    # over-confident predictions, half of them wrong: the fitted temperature softens them (T > 1)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    right = np.where(rng.random(400) < 0.5, y, 1 - y)
+    proba = np.where(np.arange(2)[None, :] == right[:, None], 0.99, 0.01)
+    assert fit_temperature(proba, y) > 3.0
+
+
+def test_em_priors_recover_a_recordings_class_shares():
+    """Beats drawn with true shares (0.7 N, 0.3 S) from two overlapping score distributions, scored by a classifier
+    that assumed 50/50: EM finds shares near 0.7/0.3 and the adapted posteriors are the Bayes posteriors at those
+    shares (Saerens et al. 2002)."""
+    rng = np.random.default_rng(1)
+    n = 4000
+    y = (rng.random(n) < 0.3).astype(int)
+    x = rng.normal(np.where(y == 1, 1.0, -1.0), 1.0)
+    lik1, lik0 = np.exp(-0.5 * (x - 1) ** 2), np.exp(-0.5 * (x + 1) ** 2)
+    balanced = np.stack([lik0, lik1], 1) / (lik0 + lik1)[:, None]  # posteriors at 50/50 priors
+    adapted, prior = adapt_priors(balanced, [0.5, 0.5], min_beats=100)
+    assert prior[1] == pytest.approx(y.mean(), abs=0.03)
+    bayes1 = 0.3 * lik1 / (0.3 * lik1 + 0.7 * lik0)
+    np.testing.assert_allclose(adapted[:, 1], bayes1, atol=0.03)
+    # too few beats: nothing is adapted, the classifier's priors are returned
+    same, prior = adapt_priors(balanced[:50], [0.5, 0.5], min_beats=100)
+    np.testing.assert_array_equal(same, balanced[:50]) and np.testing.assert_array_equal(prior, [0.5, 0.5])
+
+
+def test_episodes_mask_and_relabel():
+    samples = np.array([10, 100, 150, 199, 200, 350])
+    episodes = np.array([[300, 400], [100, 200]])  # unsorted on purpose; end exclusive
+    np.testing.assert_array_equal(in_episodes(samples, episodes), [False, True, True, True, False, True])
+    assert not in_episodes(samples, np.zeros((0, 2))).any()
+    p = np.array([[0.2, 0.7, 0.1, 0, 0], [0.6, 0.3, 0.1, 0, 0]])
+    q = relabel_in_episodes(p, np.array([True, False]))
+    np.testing.assert_allclose(q, [[0.9, 0.0, 0.1, 0, 0], [0.6, 0.3, 0.1, 0, 0]])
+
+
+def test_postprocess_steps_and_fallbacks():
+    rng = np.random.default_rng(2)
+    p = rng.dirichlet(np.ones(5), size=400)
+    samples = np.arange(400) * 300
+    settings = {"temperature": 1.5, "train_prior": [0.2] * 5, "adapt_priors": True, "af_relabel": True,
+                "min_beats": 300}
+    out, info = postprocess(p, settings, episodes=np.array([[0, 3000]]), samples=samples)
+    assert info["adapted"] and info["temperature"] == 1.5 and len(info["priors"]) == 5
+    assert np.all(out[:10, 1] == 0)  # the first 10 beats lie in the episode: no S probability left
+    off, info = postprocess(p, settings, adapt=False)
+    np.testing.assert_allclose(off, temperature_scale(p, 1.5))
+    assert not info["adapted"] and "--no-adapt" in info["why"]
+    short, info = postprocess(p[:100], settings)
+    assert not info["adapted"] and "too short" in info["why"]
+    none, info = postprocess(p, None)
+    np.testing.assert_array_equal(none, p)

@@ -1,0 +1,50 @@
+"""evaluate --noise-stress: the whole pipeline on the noise stress records, and its one-line errors."""
+
+import json
+
+from arrhythmia.experiments.noise_stress import run_noise_stress
+from conftest import assert_one_line_error, run_cli
+
+
+def test_published_records_at_24_db(nstdb, tmp_path):
+    res = run_noise_stress(nstdb, tmp_path / "ns", snrs=(24,), detectors=("pan_tompkins", "fusion"))
+    assert res["records"] == ["118e24", "119e24"]
+    rows = {r["detector"]: r for r in res["rows"]}
+    # reference beats of 118 and 119 from 5:00: 1,916 + 1,661 (their .atr beats at or after sample 108,000;
+    # WFDB bxb's rows for 118 and 119 in ../shared/golden/bxb-gqrs-from-5min.txt count the same)
+    assert {r["reference_beats"] for r in rows.values()} == {3577}
+    f = rows["fusion"]
+    assert f["qrs_se"] >= 0.999 and f["qrs_ppv"] >= 0.999 and f["veb_ppv"] >= 0.99  # measured: 100, 100, 100 %
+    for r in rows.values():  # what the policy removes is what it removes: the two scorings differ by exactly that
+        assert r["false_beats_removed"] >= 0 and r["true_beats_lost"] >= 0
+        assert 0 <= r["unreadable_s"] <= r["scored_s"]
+    assert json.loads((tmp_path / "ns" / "noise_stress.json").read_text())["rows"][0]["snr_db"] == 24
+    assert "| 24 | fusion |" in (tmp_path / "ns" / "noise_stress.md").read_text()
+
+
+def test_copies_of_any_record(mitdb, nstdb, tmp_path):
+    res = run_noise_stress(nstdb, tmp_path / "ns", data_dir=mitdb, records=("100",), noises=("ma",), snrs=(6,),
+                           detectors=("fusion",), save_records=True)
+    assert res["records"] == ["100m06"] and res["noises"] == ["ma"]
+    assert (tmp_path / "ns" / "records" / "100m06.hea").is_file()
+    # 100 holds 2,273 beats, 1,902 of them from 5:00 (its .atr; bxb's row for 100 in
+    # ../shared/golden/bxb-gqrs-from-5min.txt: Nn 1901 + Vn 1)
+    assert res["rows"][0]["reference_beats"] == 1902
+
+
+def test_one_line_errors(mitdb, nstdb, tmp_path):
+    base = ("evaluate", "--noise-stress", "--data-dir", mitdb, "--nstdb", nstdb)
+    assert_one_line_error(run_cli(*base, "--snr", "loud", "--out", tmp_path / "a"), "Invalid value for 'snr'")
+    assert_one_line_error(run_cli(*base, "--snr", "7", "--out", tmp_path / "b"),
+                          "Invalid value for '--snr': allowed 24, 18, 12, 6, 0, -6")
+    assert_one_line_error(run_cli(*base, "--records", "100", "--noise", "pink", "--out", tmp_path / "c"),
+                          "Invalid value for 'noise': allowed 'bw', 'em', 'ma'; got 'pink'")
+    assert_one_line_error(run_cli(*base, "--detector", "hamilton", "--out", tmp_path / "d"),
+                          "Invalid value for '--detector'")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_one_line_error(run_cli("evaluate", "--noise-stress", "--data-dir", mitdb, "--nstdb", empty, "--records",
+                                  "100", "--noise", "ma", "--out", tmp_path / "e"), "noise record 'ma' not found")
+    assert_one_line_error(run_cli("evaluate", "--noise-stress", "--data-dir", mitdb, "--nstdb", empty,
+                                  "--out", tmp_path / "f"), "118e24")
+    assert not any((tmp_path / n).exists() for n in "abcdef")  # no half-written output
