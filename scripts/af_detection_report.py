@@ -172,7 +172,9 @@ def render(model, cv: dict, mit: dict, meta: dict) -> str:
         "called AF, ltafdb having few such stretches). Leaving out the intervals at ventricular beats, the "
         "standard handling of ectopy in RR-based detectors (NN intervals), was then made, and everything was "
         "cross-validated again on ltafdb; the figures above are the second look at MIT-BIH. "
-        "`python scripts/build_af_detector.py --all-intervals` reruns that first version and prints its figures.",
+        "`python scripts/build_af_detector.py --all-intervals` reruns that first version and prints its figures "
+        "(on 2026-12-01, same machine: MIT-BIH from 5:00 duration Se 98.3 %, +P 40.0 %; ltafdb cross-validation "
+        "duration Se 96.1 %, +P 92.7 % from 0 and 95.9 % from the first mark, so the change helps there too).",
         "",
         "## Atrial flutter",
         "",

@@ -27,6 +27,7 @@ Usage::
     python scripts/build_af_detector.py                 # writes the model, docs/af_detection.md and .json
     python scripts/build_af_detector.py --no-write      # figures only
     python scripts/build_af_detector.py --all-intervals # ablation: every RR interval, labels ignored (figures only)
+    python scripts/build_af_detector.py --render-only   # docs/af_detection.md again from docs/af_detection.json
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import itertools
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -442,6 +444,17 @@ def write_outputs(model: AFModel, log: dict, cv: dict, mit: dict, args, elapsed:
     print(f"wrote {MODEL_FILE.relative_to(REPO)}, docs/af_detection.md, docs/af_detection.json")
 
 
+def render_only() -> int:
+    """docs/af_detection.md again from the figures an earlier run wrote to docs/af_detection.json."""
+    from af_detection_report import render
+
+    d = json.loads((REPO / "docs" / "af_detection.json").read_text())
+    (REPO / "docs" / "af_detection.md").write_text(render(AFModel.from_dict(d["model"]), d["cross_validation"],
+                                                          d["mitdb"], d["meta"]))
+    print("wrote docs/af_detection.md from docs/af_detection.json")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ltafdb", type=Path, default=REPO.parent / "shared" / "data" / "ltafdb")
@@ -450,10 +463,14 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-write", action="store_true", help="print the figures; write neither model nor docs")
     ap.add_argument("--cv-only", action="store_true", help="cross-validation only (no final model, no MIT-BIH)")
+    ap.add_argument("--render-only", action="store_true",
+                    help="rewrite docs/af_detection.md from docs/af_detection.json (no computation)")
     ap.add_argument("--all-intervals", action="store_true",
                     help="ablation: judge every RR interval (ignore the beat labels); implies --no-write")
     args = ap.parse_args(argv)
     t0 = time.time()
+    if args.render_only:
+        return render_only()
     args.no_write |= args.all_intervals
     lt = load(args.ltafdb, list_records(args.ltafdb), use_labels=not args.all_intervals)
     print(f"ltafdb: {len(lt)} records read ({time.time() - t0:.0f} s)", flush=True)

@@ -25,6 +25,8 @@ class AnnotationFile:
     aux_note : ndarray of object (str)
         Aux text (``'(AFIB'`` on rhythm marks), NULs removed.
     path : Path
+    fs : float or None
+        Sampling rate the file or the record's header gives (None when neither does).
     """
 
     sample: np.ndarray
@@ -32,6 +34,7 @@ class AnnotationFile:
     subtype: np.ndarray
     aux_note: np.ndarray
     path: Path
+    fs: float | None = None
 
 
 def read_annotation_file(record, annotator: str) -> AnnotationFile:
@@ -62,4 +65,5 @@ def read_annotation_file(record, annotator: str) -> AnnotationFile:
     aux = ann.aux_note if ann.aux_note is not None else [""] * n
     return AnnotationFile(np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype=object),
                           np.asarray(ann.subtype if ann.subtype is not None else np.zeros(n), dtype=np.int64),
-                          np.array([(a or "").replace("\x00", "") for a in aux], dtype=object), path)
+                          np.array([(a or "").replace("\x00", "") for a in aux], dtype=object), path,
+                          float(ann.fs) if ann.fs else None)

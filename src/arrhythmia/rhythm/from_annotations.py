@@ -64,15 +64,20 @@ def _record_path(path) -> Path:
     return p.with_suffix("") if p.suffix in {".hea", ".dat", ".atr", ".qrs"} else p
 
 
+def _file(record: Path, ext: str) -> Path:
+    """``<record>.<ext>`` (a record name may itself hold dots)."""
+    return record.with_name(f"{record.name}.{ext}")
+
+
 def _read_header(p: Path):
     import wfdb
 
-    if not p.with_suffix(".hea").is_file():
+    if not _file(p, "hea").is_file():
         return None
     try:
         return wfdb.rdheader(str(p))
     except Exception as exc:  # wfdb raises many types on malformed text
-        raise file_error(p.with_suffix(".hea"), f"corrupt header ({type(exc).__name__}: {exc})") from None
+        raise file_error(_file(p, "hea"), f"corrupt header ({type(exc).__name__}: {exc})") from None
 
 
 def read_beat_annotations(path, annotator: str = "atr", fs: float | None = None) -> BeatAnnotations:
@@ -97,17 +102,14 @@ def read_beat_annotations(path, annotator: str = "atr", fs: float | None = None)
     ArrhythmiaError
         Missing or unreadable annotation file, corrupt header, no sampling rate, no beats.
     """
-    import wfdb
+    from ..io.annotation_files import read_annotation_file
 
     p = _record_path(path)
-    ann_path = p.with_suffix("." + annotator)
-    if not ann_path.is_file():
+    ann_path = _file(p, annotator)
+    if not ann_path.is_file():  # before the header, so that a wrong record names its annotation file
         raise file_error(ann_path, "annotation file not found")
     hdr = _read_header(p)
-    try:
-        ann = wfdb.rdann(str(p), annotator)
-    except Exception as exc:
-        raise file_error(ann_path, f"corrupt annotation file ({type(exc).__name__}: {exc})") from None
+    ann = read_annotation_file(p, annotator)
     notes = []
     rate = [r for r in (getattr(hdr, "fs", None), ann.fs) if r]
     if fs is not None and rate and abs(float(fs) - float(rate[0])) > 1e-6:
@@ -116,18 +118,16 @@ def read_beat_annotations(path, annotator: str = "atr", fs: float | None = None)
     if not rate or rate <= 0:
         raise file_error(ann_path, "no sampling rate (no header, none in the annotation file): give --fs")
     if hdr is None:
-        notes.append(f"{p.with_suffix('.hea').name} not found: rate {rate:g} Hz from the annotations, "
-                     "length from the last annotation")
-    sample = np.asarray(ann.sample, dtype=np.int64)
-    symbol = np.asarray(ann.symbol, dtype=object)
-    aux = np.array([(a or "").replace("\x00", "") for a in ann.aux_note], dtype=object)
+        notes.append(f"{_file(p, 'hea').name} not found: rate {rate:g} Hz from "
+                     f"{'--fs' if fs is not None else 'the annotation file'}, length from the last annotation")
+    sample, symbol, aux = ann.sample, ann.symbol, ann.aux_note
     beat = np.isin(symbol, list(BEAT_SYMBOLS))
     if not beat.any():
         raise file_error(ann_path, "holds no beat annotations")
     last = int(sample.max()) + 1
     n = int(hdr.sig_len) if hdr is not None and hdr.sig_len else 0
     if hdr is not None and n < last:
-        notes.append(f"{p.with_suffix('.hea').name} gives {n} samples but annotations reach sample {last - 1}: "
+        notes.append(f"{_file(p, 'hea').name} gives {n} samples but annotations reach sample {last - 1}: "
                      "length taken from the annotations")
     order = np.argsort(sample[beat], kind="stable")
     rhythm = symbol == "+"
@@ -263,7 +263,7 @@ def write_rhythm_outputs(path, out, annotator: str = "atr", fs: float | None = N
     from ..io.output import OutputFolder
 
     p = _record_path(path)
-    inputs = [q for q in (p.with_suffix(".hea"), p.with_suffix("." + annotator)) if q.exists()]
+    inputs = [q for q in (_file(p, "hea"), _file(p, annotator)) if q.exists()]
     guard = OutputFolder(out, "rhythm", inputs=inputs, force=force).check()
     result = analyse_beats_from(p, annotator, fs)
     with guard.staging() as tmp:
