@@ -219,3 +219,12 @@ def test_in_episodes():
     assert in_episodes([50, 100, 299, 300, 500, 900], [[100, 300], [500, 800]]).tolist() == [
         False, True, True, False, True, False]
     assert in_episodes([1, 2], np.zeros((0, 2))).tolist() == [False, False]
+
+
+def test_rhythm_annotations_adjacent_episodes_give_one_mark():
+    t = np.arange(11) * 100
+    # an episode ending where the next one starts: no '(N' between them, and no repeated '(AFIB'
+    s, _, aux = rhythm_annotations([[100, 300], [300, 500]], [AF_LABEL] * 2, t)
+    assert s.tolist() == [0, 100, 500] and aux == [NORMAL_LABEL, AF_LABEL, NORMAL_LABEL]
+    s, _, aux = rhythm_annotations([[100, 300], [300, 500]], [AF_LABEL, "(AFL"], t)
+    assert s.tolist() == [0, 100, 300, 500] and aux == [NORMAL_LABEL, AF_LABEL, "(AFL", NORMAL_LABEL]

@@ -1,10 +1,12 @@
 """Atrial fibrillation episodes from beat times (pure NumPy).
 
-The detector works on the RR sequence alone: :func:`~arrhythmia.rhythm.af_features.rr_features`
-describes each RR interval's neighbourhood, a logistic regression turns the
-features into an AF probability per interval (:func:`af_probability`), and
-:func:`extract_episodes` turns the probabilities into episodes with
-hysteresis, a minimum gap and a minimum duration. The learned parameters live
+The detector works on the RR sequence (:func:`judged_intervals`: the
+intervals between supraventricular beats, when beat labels are given):
+:func:`~arrhythmia.rhythm.af_features.rr_features` describes each RR
+interval's neighbourhood, a logistic regression turns the features into an
+AF probability per interval (:func:`af_probability`), and :func:`hysteresis`
+with :func:`episodes_from_intervals` turns the probabilities into episodes,
+joined across short gaps, with a minimum duration. The learned parameters live
 in ``af_model.json`` beside this module, written by
 ``scripts/build_af_detector.py`` (cross-validated over the Long Term AF
 Database's patients); :func:`load_model` reads them and :func:`detect_af`
@@ -324,11 +326,10 @@ def rhythm_annotations(episodes, labels, beat_samples, normal: str = NORMAL_LABE
             marks.append((b, normal))
     if not marks or marks[0][0] > first:
         marks.insert(0, (first, normal))
-    out: list[tuple[int, str]] = []
+    at: dict[int, str] = {}
     for s, lab in marks:                    # a label at the sample where the previous one ends replaces it
-        if out and out[-1][0] == s:
-            out[-1] = (s, lab)
-        elif not out or out[-1][1] != lab:
-            out.append((s, lab))
+        at[s] = lab
+    items = sorted(at.items())
+    out = [(s, lab) for i, (s, lab) in enumerate(items) if i == 0 or lab != items[i - 1][1]]
     samples = np.array([s for s, _ in out], dtype=np.int64)
     return samples, ["+"] * len(out), [lab for _, lab in out]
