@@ -148,7 +148,8 @@ def wfdb_record_name(name: str) -> str:
     return safe if safe.strip("_") else "record"
 
 
-def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, extension: str = "arr", aux_note=None) -> Path:
+def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, extension: str = "arr", aux_note=None,
+                      subtype=None) -> Path:
     """Write a WFDB annotation file ``<out_dir>/<record_name>.<extension>``.
 
     Parameters
@@ -165,7 +166,9 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
     extension : str
         Annotator name (file extension).
     aux_note : sequence of str, optional
-        Free text per annotation (e.g. the confidence).
+        Free text per annotation (e.g. the confidence, a rhythm ``(AFIB``).
+    subtype : sequence of int, optional
+        WFDB subtype per annotation (for ``~`` noise marks: which leads are noisy).
 
     Returns
     -------
@@ -179,6 +182,8 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
     kwargs = {}
     if aux_note is not None:
         kwargs["aux_note"] = list(aux_note)
+    if subtype is not None:
+        kwargs["subtype"] = np.asarray(subtype, dtype=np.int64)
     wfdb.wrann(
         record_name,
         extension,
