@@ -140,7 +140,8 @@ def evaluate(args) -> int:
 
             refs = reviewed_references(args.reviewed, data_dir if args.data_dir else None)
         res = evaluate_pipeline(args.bundle, data_dir, args.out, records=records, backend=args.backend,
-                                progress=sys.stderr.isatty(), references=refs, force=args.force)
+                                progress=sys.stderr.isatty(), references=refs, force=args.force,
+                                detector=args.detector or "default", adapt=not args.no_adapt)
         print(format_pipeline(res))
         print(f"metrics, report, predictions and annotations written to {args.out}")
         return 0
@@ -166,7 +167,7 @@ def _noise_stress(args, data_dir) -> int:
     nstdb = args.nstdb or data_dir.parent / "nstdb"
     records = resolve_records(args.records, data_dir) if args.records else None
     res = run_noise_stress(nstdb, args.out, bundle=args.bundle, data_dir=data_dir, records=records,
-                           noises=items(args.noise), snrs=items(args.snr), detectors=items(args.detector),
+                           noises=items(args.noise), snrs=items(args.snr), detectors=items(args.detector or "pan_tompkins,fusion"),
                            backend=args.backend, save_records=args.save_records, force=args.force,
                            progress=sys.stderr.isatty())
     print(format_noise_stress(res))
@@ -202,11 +203,12 @@ def peaks(args) -> int:
     if args.evaluate:
         from ..datasets.databases import resolve_records
         from ..datasets.location import resolve_data_dir
-        from ..evaluation.detection import evaluate_detector
+        from ..experiments.detection_eval import evaluate_detector
 
         data_dir = resolve_data_dir(args.data_dir)
         recs = resolve_records(args.records, data_dir)
-        score = evaluate_detector(data_dir, recs, progress=sys.stderr.isatty(), start_s=args.start)
+        score = evaluate_detector(data_dir, recs, detector=args.detector, progress=sys.stderr.isatty(),
+                                  start_s=args.start)
         from ..reports.text import format_detection
 
         print(format_detection(score))
@@ -215,7 +217,7 @@ def peaks(args) -> int:
         raise ArrhythmiaError("arrhythmia peaks: give an INPUT recording, or --evaluate")
     from ..inference.peaks import find_peaks
 
-    r = find_peaks(args.input, args.fs, lead=args.lead, out=args.out, force=args.force)
+    r = find_peaks(args.input, args.fs, lead=args.lead, out=args.out, force=args.force, detector=args.detector)
     print(f"{r.name}: {r.samples.size} R peaks in {r.duration_s:.1f} s on lead {r.lead} "
           f"(median heart rate {r.median_hr_bpm:.0f} bpm)")
     if args.out:
@@ -251,7 +253,8 @@ def annotate(args) -> int:
 
     src = Path(args.input)
     kw = dict(model=args.model, fs=args.fs, backend=args.backend, review_below=args.review_below,
-              start_s=args.start, duration_s=args.duration, pages=args.pages, force=args.force)
+              start_s=args.start, duration_s=args.duration, pages=args.pages, force=args.force,
+              detector=args.detector, adapt=not args.no_adapt)
     if src.is_dir():
         from ..errors import ArrhythmiaError
         from ..inference.batch import INDEX, annotate_many

@@ -130,6 +130,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detect", action="store_true",
                    help="instead: the whole automatic pipeline (our R-peak detection + classification) on the test records")
     p.add_argument("--backend", default="auto", help="with --detect: auto, onnx or torch")
+    p.add_argument("--no-adapt", action="store_true", help="with --detect: no adaptation to each recording")
     p.add_argument("--records", default=None,
                    help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
                         "--data-dir: another database such as svdb or incartdb) or a comma-separated list; with "
@@ -141,8 +142,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="with --noise-stress: the Noise Stress Test folder (default: nstdb beside the MIT-BIH folder)")
     p.add_argument("--noise", default="em", help="with --noise-stress --records: noise records, comma-separated: bw, em, ma")
     p.add_argument("--snr", default="24,18,12,6,0,-6", help="with --noise-stress: SNRs in dB, comma-separated")
-    p.add_argument("--detector", default="pan_tompkins,fusion",
-                   help="with --noise-stress: detectors compared, comma-separated (see arrhythmia.preprocessing.detectors)")
+    p.add_argument("--detector", default=None,
+                   help="the R-peak detector: with --detect one name (default: 'default', the best measured, "
+                        "fusion); with --noise-stress detectors compared, comma-separated (default pan_tompkins,fusion)")
     p.add_argument("--save-records", action="store_true",
                    help="with --noise-stress --records: also write the noise-stressed copies (WFDB) into OUT/records")
     p.add_argument("--reviewed", default=None, metavar="RESULTS",
@@ -171,6 +173,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="?", help="WFDB record, CSV, EDF or .npy file")
     p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (CSV and .npy inputs)")
     p.add_argument("--lead", default="MLII", help="lead to detect on (default MLII, else the first lead)")
+    p.add_argument("--detector", default="default",
+                   help="default (the best measured: fusion, two leads), fusion, pan_tompkins (one lead)")
     p.add_argument("--out", default=None, help="CSV file of the peaks (time_s, sample)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file (never the input)")
     p.add_argument("--evaluate", action="store_true",
@@ -213,6 +217,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=float, default=0.0, help="strip.png: start time in seconds")
     p.add_argument("--duration", type=float, default=60.0, help="strip.png: seconds shown")
     p.add_argument("--pages", action="store_true", help="plot the whole recording, 60 s a page")
+    p.add_argument("--detector", default="default",
+                   help="R-peak detector: default (the best measured: fusion), fusion, pan_tompkins")
+    p.add_argument("--no-adapt", action="store_true",
+                   help="do not adapt the model to the recording (no label is read either way): the plain, "
+                        "calibrated model")
     p.add_argument("--out", required=True, help="output folder (new or empty; for a folder input, re-runs skip "
                                                 "recordings already annotated there)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")

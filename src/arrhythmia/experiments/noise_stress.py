@@ -66,27 +66,27 @@ def built_cases(data_dir, nstdb_dir, records, noises=("em",), snrs=NSTDB_SNRS):
 
 
 def score_case(case: StressCase, runner, detector: str, start_s: float = START_S) -> dict:
-    """bxb comparisons of one case with all detections and with those in readable seconds only."""
-    from ..pipeline.segment import BeatConfig
+    """bxb comparisons of one case: every detection with the network's own class, and only the detections in
+    readable seconds (what dropping the unreadable ones would leave; ``annotate`` labels them Q instead, which
+    changes nothing for S and V)."""
     from ..evaluation.ec57 import compare_beats
+    from ..labels import AAMI_CLASSES
     from ..pipeline.process import classify_recording
-    from ..preprocessing.quality import beats_in_readable, signal_quality
 
     rec = case.recording
-    ann = classify_recording(rec, runner, detector=None if detector == "pan_tompkins" else detector)
-    labels = np.asarray(ann.labels, dtype=object)
-    leads = rec.select_leads(BeatConfig.from_dict(runner.config["beats"]).leads).signal
-    q = signal_quality(leads, rec.fs, ann.sample)
-    keep = beats_in_readable(q, ann.sample)
+    ann = classify_recording(rec, runner, detector=detector, adapt=False)
+    labels = np.asarray(AAMI_CLASSES, dtype=object)[ann.proba_model.argmax(1)]
+    keep = ann.readable
     ref = rec.annotations
 
     def cmp(s, lab):
         return compare_beats(ref.sample, ref.symbol, s, lab, rec.fs, start_s=start_s, end_sample=rec.n_samples,
                              record=case.name)
 
-    mask = q.sample_mask(invert=True)[int(start_s * rec.fs):]
+    start = int(start_s * rec.fs)
+    unread = sum(max(0, b - max(a, start)) for a, b in ann.unreadable.tolist())
     return {"all": cmp(ann.sample, labels), "readable": cmp(ann.sample[keep], labels[keep]),
-            "unreadable_s": float(mask.sum() / rec.fs), "scored_s": float(mask.size / rec.fs)}
+            "unreadable_s": float(unread / rec.fs), "scored_s": float((rec.n_samples - start) / rec.fs)}
 
 
 def _row(snr: float, detector: str, scored: list[dict]) -> dict:

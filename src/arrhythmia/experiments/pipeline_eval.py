@@ -51,7 +51,7 @@ def pipeline_stats(cm6: np.ndarray) -> dict:
 
 
 def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto", progress: bool = False,
-                      force: bool = False, references=None) -> dict:
+                      force: bool = False, references=None, detector: str = "default", adapt: bool = True) -> dict:
     """Detect + classify the test records of ``bundle`` and score against the reference.
 
     Parameters
@@ -107,7 +107,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                 rec = references[r]() if references else read_wfdb(Path(data_dir) / r)
                 ref = rec.annotations.beats()
                 y = to_aami(ref.symbol)
-                ann = classify_recording(rec, runner)
+                ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
                 pred = ann.proba.argmax(1)
                 tol = int(round(MATCH_WINDOW_S * rec.fs))
                 r2d, d2r = match_beats(ref.sample, ann.sample, tol)
@@ -130,7 +130,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         stats = {**pipeline_stats(cm6), "ec57_bxb": _bxb_gross(bxb)}
         result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
                   "records": list(records),
-                  "backend": runner.backend, "matching_window_s": MATCH_WINDOW_S,
+                  "backend": runner.backend, "detector": detector, "adapt": adapt, "matching_window_s": MATCH_WINDOW_S,
                   "classes": list(CLASSES6), "confusion_matrix": cm6.tolist(), **stats,
                   "per_record_confusion": per_record}
         write_json(tmp / "metrics.json", result)

@@ -64,7 +64,7 @@ def model_info(model: Path, runner) -> dict:
 
 def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review_below: float = REVIEW_BELOW,
              start_s: float = 0.0, duration_s: float = 60.0, pages: bool = False, force: bool = False,
-             runner=None) -> dict:
+             runner=None, detector: str = "default", adapt: bool = True) -> dict:
     """Annotate one recording; see the module docstring for the outputs.
 
     Parameters
@@ -89,6 +89,11 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
         Replace an earlier output in ``out``.
     runner : object, optional
         An already loaded runner of ``model`` (batch annotation loads it once).
+    detector : str
+        R-peak detector (:mod:`arrhythmia.preprocessing.detectors`).
+    adapt : bool
+        Adapt the model's probabilities to the recording (no label is read; see
+        :mod:`arrhythmia.pipeline.adapt`); False: the plain, calibrated model.
 
     Returns
     -------
@@ -104,11 +109,15 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     if (Path(out) / "corrections.csv").is_file():  # written by `arrhythmia serve`: annotating again would orphan them
         raise file_error(out, "holds a reviewer's corrections (corrections.csv); annotating again would lose them: "
                               "choose another --out")
+    from ..errors import check_option
+    from ..preprocessing.detectors import DETECTORS
+
+    check_option("--detector", detector, DETECTORS)
     model = _model_or_default(model)
     guard = OutputFolder(out, "annotate", inputs=[*input_files(input_path), model], force=force).check()
     runner = runner or load_runner(model, backend)
     rec = read_input(input_path, fs)
-    ann = classify_recording(rec, runner)
+    ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
     check_strip_range(start_s, duration_s, ann.duration_s)
     with guard.staging() as tmp:
         summary = write_outputs(ann, tmp, model_info(model, runner), review_below, start_s, duration_s, pages,

@@ -37,8 +37,9 @@ class PeaksResult:
         return 60.0 * self.fs / float(np.median(np.diff(self.samples))) if self.samples.size > 1 else float("nan")
 
 
-def find_peaks(input_path, fs=None, lead: str = "MLII", out=None, force: bool = False) -> PeaksResult:
-    """Detect the R peaks of a recording; with ``out``, write ``time_s,sample`` rows to that CSV file.
+def find_peaks(input_path, fs=None, lead: str = "MLII", out=None, force: bool = False,
+               detector: str = "default") -> PeaksResult:
+    """Detect the R peaks of a recording with ``detector``; with ``out``, write ``time_s,sample`` rows to that CSV file.
 
     ``out`` never replaces the recording's own files, and replaces another
     existing file only with ``force`` (see :mod:`arrhythmia.io.output`); it is
@@ -46,12 +47,14 @@ def find_peaks(input_path, fs=None, lead: str = "MLII", out=None, force: bool = 
     """
     from ..io.output import OutputFile
     from ..io.readers import input_files, read_input
-    from ..preprocessing.peaks import detect_r_peaks
+    from ..preprocessing.detectors import detect, get_detector
 
+    spec = get_detector(detector)
     guard = OutputFile(out, inputs=input_files(input_path), force=force).check() if out else None
     rec = read_input(input_path, fs)
-    sel = rec.select_leads((lead,))  # a lead substitution is a warning (the CLI prints it as a note)
-    peaks = detect_r_peaks(sel.signal[0], rec.fs)
+    # a lead substitution is a warning (the CLI prints it as a note); a two-lead detector also reads the other lead
+    sel = rec.select_leads((lead, "other") if spec.leads > 1 and len(rec.leads) > 1 else (lead,))
+    peaks = detect(sel.signal, rec.fs, spec.name).peaks
     result = PeaksResult(rec.name, rec.fs, peaks, sel.leads[0], rec.duration)
     if guard is not None:
         with guard.staging() as tmp, open(tmp, "w", newline="") as f:

@@ -149,7 +149,7 @@ def wfdb_record_name(name: str) -> str:
 
 
 def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, extension: str = "arr", aux_note=None,
-                      chan=None) -> Path:
+                      subtype=None, chan=None) -> Path:
     """Write a WFDB annotation file ``<out_dir>/<record_name>.<extension>``.
 
     Parameters
@@ -166,7 +166,9 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
     extension : str
         Annotator name (file extension).
     aux_note : sequence of str, optional
-        Free text per annotation (e.g. the confidence).
+        Free text per annotation (e.g. the confidence, a rhythm ``(AFIB``).
+    subtype : sequence of int, optional
+        WFDB subtype per annotation (for ``~`` noise marks: which leads are noisy).
     chan : array_like of int, optional
         Channel per annotation (WFDB orders annotations on one sample by channel).
 
@@ -182,6 +184,8 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
     kwargs = {}
     if aux_note is not None:
         kwargs["aux_note"] = list(aux_note)
+    if subtype is not None:
+        kwargs["subtype"] = np.asarray(subtype, dtype=np.int64)
     if chan is not None:
         kwargs["chan"] = np.asarray(chan, dtype=np.int64)
     wfdb.wrann(

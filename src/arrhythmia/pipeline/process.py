@@ -9,7 +9,7 @@ stage needs neither torch nor onnxruntime itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,6 +18,10 @@ from ..labels import AAMI_CLASSES
 
 MIN_DURATION_S = 10.0
 HR_RANGE_BPM = (20.0, 300.0)
+
+
+DEFAULT_DETECTOR = "default"
+"""The detector ``annotate`` runs unless told otherwise (the registry's best: see docs/benchmarks.md)."""
 
 
 @dataclass
@@ -32,12 +36,31 @@ class AnnotatedRecording:
     sample : ndarray of int64
         R peaks of the classified beats (at ``fs``).
     proba : ndarray of float32, shape (n, 5)
+        Class probabilities after the label-free post-processing (:func:`arrhythmia.pipeline.adapt.postprocess`).
     n_detected : int
-        Detections, including those too close to an edge to classify.
+        Detections, including those too close to an edge to classify and those in unreadable stretches.
     lead : str
-        Lead used for detection and shown on the strip.
+        First lead of the model (shown on the strip).
     signal : ndarray
         That lead, in mV (for plotting).
+    duration_s : float
+    detector : str
+        The detector that ran.
+    proba_model : ndarray, shape (n, 5), optional
+        The network's own probabilities, before post-processing.
+    unreadable : ndarray of int64, shape (k, 2)
+        Unreadable stretches ([start, stop) samples): no beat is classified there.
+    n_unreadable : int
+        Detections in an unreadable stretch: they are kept as beats of class Q (unclassifiable, as WFDB marks
+        beats in noise), with no other class's probability, and left out of the burden figures.
+    readable : ndarray of bool, shape (n,)
+        False for those beats.
+    noise_marks : tuple
+        WFDB ``~`` annotations of those stretches: (samples, subtypes).
+    episodes : list of dict
+        AF / flutter episodes (``start``, ``end`` samples, ``rhythm``).
+    adaptation : dict
+        What the post-processing did (see :func:`~arrhythmia.pipeline.adapt.postprocess`).
     """
 
     name: str
@@ -48,6 +71,14 @@ class AnnotatedRecording:
     lead: str
     signal: np.ndarray
     duration_s: float
+    detector: str = "pan_tompkins"
+    proba_model: np.ndarray | None = None
+    unreadable: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    n_unreadable: int = 0
+    readable: np.ndarray | None = None
+    noise_marks: tuple = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    episodes: list = field(default_factory=list)
+    adaptation: dict = field(default_factory=dict)
 
     @property
     def labels(self) -> list[str]:
@@ -57,12 +88,79 @@ class AnnotatedRecording:
     def confidence(self) -> np.ndarray:
         return self.proba.max(1) if len(self.proba) else np.zeros(0)
 
+    @property
+    def unreadable_s(self) -> float:
+        return float(np.sum(self.unreadable[:, 1] - self.unreadable[:, 0]) / self.fs) if len(self.unreadable) else 0.0
 
-def classify_recording(recording, runner, detector: str | None = None) -> AnnotatedRecording:
+
+def model_leads(recording, cfg):
+    """``recording`` reduced to the model's leads (a one-lead input for a two-lead model repeats its lead, with a note)."""
+    import warnings
+    from dataclasses import replace
+
+    src = recording.source or recording.name
+    if len(recording.leads) < len(cfg.leads):
+        warnings.warn(f"{src}: the model uses {len(cfg.leads)} leads, the input has {len(recording.leads)}; "
+                      "repeating the lead", stacklevel=3)
+        k = len(cfg.leads) - len(recording.leads)
+        recording = replace(recording, signal=np.vstack([recording.signal] + [recording.signal[:1]] * k),
+                            leads=recording.leads + tuple(f"{recording.leads[0]}(copy)" for _ in range(k)))
+    return recording.select_leads(cfg.leads)
+
+
+def detect_beats(rec, detector: str = DEFAULT_DETECTOR):
+    """R peaks of ``rec``, which of them lie in readable stretches, and its signal quality.
+
+    Returns
+    -------
+    peaks : ndarray of int64
+        Every detection.
+    readable : ndarray of bool
+        Per detection: outside unreadable stretches.
+    detection : Detection
+        What the detector computed (all its detections, its energy, its quality).
+    quality : Quality
+
+    Raises
+    ------
+    ArrhythmiaError
+        A flat signal, or nothing readable: noise without QRS complexes, or a wrong sampling rate.
+    """
+    from ..preprocessing.detectors import detect
+    from ..preprocessing.quality import beats_in_readable, signal_quality
+
+    src = rec.source or rec.name
+    if np.ptp(rec.signal[0]) == 0:
+        raise file_error(src, "flat signal: no heartbeats to detect")
+    d = detect(rec.signal, rec.fs, detector)
+    q = d.quality if d.quality is not None else signal_quality(rec.signal, rec.fs, d.peaks)
+    ok = beats_in_readable(q, d.peaks) if d.peaks.size else np.zeros(0, bool)
+    peaks = d.peaks
+    if ok.sum() < 3 or not q.readable.any():
+        raise file_error(src, f"no ECG-like heartbeats found at {rec.fs:g} Hz: the signal looks like noise, "
+                              "or the sampling rate (--fs) is wrong")
+    hr = 60.0 * rec.fs / np.median(np.diff(peaks[ok]))
+    if not (HR_RANGE_BPM[0] <= hr <= HR_RANGE_BPM[1]):
+        raise file_error(src, f"implausible heart rate {hr:.0f} bpm at {rec.fs:g} Hz: is the sampling rate (--fs) right?")
+    return peaks, ok, d, q
+
+
+def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adapt: bool = True) -> AnnotatedRecording:
     """Detect and classify every beat of ``recording`` with a runner.
 
-    ``detector``: a name of :mod:`arrhythmia.preprocessing.detectors`, run on the
-    model's leads; default ``None``, ``pan_tompkins`` on the first lead.
+    Parameters
+    ----------
+    recording : Recording
+    runner : object
+        ``config`` (a bundle config) and ``predict_proba(x, rr)``.
+    detector : str
+        A name of :mod:`arrhythmia.preprocessing.detectors` (run on the model's leads).
+    adapt : bool
+        Apply the bundle's label-free adaptation to the recording (its ``postprocess`` settings); False keeps only
+        the calibration (``annotate --no-adapt``).
+
+    Detections in unreadable stretches (:mod:`arrhythmia.preprocessing.quality`) become beats of class Q: no S or
+    V is invented in noise, the beat still counts as detected, and no burden figure counts it.
 
     Raises
     ------
@@ -70,42 +168,27 @@ def classify_recording(recording, runner, detector: str | None = None) -> Annota
         Too short, flat, noise without QRS complexes, or an implausible heart
         rate (a wrong ``--fs``), naming the input.
     """
+    from ..preprocessing.quality import noise_annotations
+    from .adapt import postprocess
     from .segment import BeatConfig, segment
-    from ..preprocessing.peaks import QUALITY_MIN, detect_r_peaks, qrs_quality
 
     src = recording.source or recording.name
     cfg = BeatConfig.from_dict(runner.config["beats"])
     if recording.duration < MIN_DURATION_S:
         raise file_error(src, f"recording too short ({recording.duration:.1f} s); at least {MIN_DURATION_S:g} s "
                               "are needed to detect and classify beats")
-    if len(recording.leads) < sum(1 for lead in cfg.leads):
-        # a one-lead input for a two-lead model: repeat the lead, and say so
-        import warnings
-
-        warnings.warn(f"{src}: the model uses {len(cfg.leads)} leads, the input has {len(recording.leads)}; "
-                      "repeating the lead", stacklevel=2)
-        from dataclasses import replace
-
-        k = len(cfg.leads) - len(recording.leads)
-        recording = replace(recording, signal=np.vstack([recording.signal] + [recording.signal[:1]] * k),
-                            leads=recording.leads + tuple(f"{recording.leads[0]}(copy)" for _ in range(k)))
-    rec = recording.select_leads(cfg.leads)
-    lead0 = rec.signal[0]
-    if np.ptp(lead0) == 0:
-        raise file_error(src, "flat signal: no heartbeats to detect")
-    if detector is None:
-        peaks = detect_r_peaks(lead0, rec.fs)
-    else:
-        from ..preprocessing.detectors import detect
-
-        peaks = detect(rec.signal, rec.fs, detector).peaks
-    if peaks.size < 3 or qrs_quality(lead0, rec.fs, peaks) < QUALITY_MIN:
-        raise file_error(src, f"no ECG-like heartbeats found at {rec.fs:g} Hz: the signal looks like noise, "
-                              "or the sampling rate (--fs) is wrong")
-    hr = 60.0 * rec.fs / np.median(np.diff(peaks))
-    if not (HR_RANGE_BPM[0] <= hr <= HR_RANGE_BPM[1]):
-        raise file_error(src, f"implausible heart rate {hr:.0f} bpm at {rec.fs:g} Hz: is the sampling rate (--fs) right?")
+    rec = model_leads(recording, cfg)
+    peaks, ok, d, q = detect_beats(rec, detector)
     x, kept, rr = segment(rec, peaks, cfg)
-    proba = runner.predict_proba(x, rr)
-    return AnnotatedRecording(rec.name, rec.fs, peaks[kept], proba.astype(np.float32), int(peaks.size),
-                              rec.leads[0], lead0, recording.duration)
+    proba = runner.predict_proba(x, rr).astype(np.float32)
+    samples, readable = peaks[kept], ok[kept]
+    episodes: list = []
+    post = np.array(proba, dtype=np.float64)
+    post[readable], info = postprocess(proba[readable], runner.config.get("postprocess"), np.zeros((0, 2), np.int64),
+                                       samples[readable], adapt)
+    post[~readable] = np.eye(len(AAMI_CLASSES))[AAMI_CLASSES.index("Q")]
+    ns, _, nsub = noise_annotations(q)
+    return AnnotatedRecording(rec.name, rec.fs, samples, post.astype(np.float32), int(peaks.size),
+                              rec.leads[0], rec.signal[0], recording.duration, detector=d.detector,
+                              proba_model=proba, unreadable=q.stretches(), n_unreadable=int((~readable).sum()),
+                              readable=readable, noise_marks=(ns, nsub), episodes=episodes, adaptation=info)

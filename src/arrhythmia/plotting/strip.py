@@ -8,14 +8,20 @@ import numpy as np
 
 from .figures import CLASS_COLORS, _plt
 
+SHADE_COLORS = {"unreadable": "0.6", "(AFIB": "#fdae6b", "(AFL": "#fdd0a2"}
+SHADE_LABELS = {"unreadable": "unreadable", "(AFIB": "AF", "(AFL": "flutter"}
+
 
 def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: float = 0.0,
                duration_s: float = 60.0, seconds_per_row: float = 10.0, review_below: float = 0.6,
-               title: str = "", lead: str = "") -> Path:
+               title: str = "", lead: str = "", shade=()) -> Path:
     """One page: ``duration_s`` of one lead from ``start_s``, in rows of ``seconds_per_row``.
 
     Each detected beat gets its class letter in the class colour and its
     confidence; beats under ``review_below`` are circled in red with a '?'.
+    ``shade``: ``(start_s, end_s, kind)`` stretches drawn behind the signal,
+    grey for ``'unreadable'``, orange for an AF/flutter rhythm (``'(AFIB'``,
+    ``'(AFL'``).
     """
     plt = _plt()
     x = np.asarray(signal, dtype=float)
@@ -30,6 +36,10 @@ def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: fl
             ax.set_axis_off()
             continue
         t = np.arange(a, b) / fs
+        for s0, s1, kind in shade:
+            if s1 > t0 and s0 < t0 + seconds_per_row:
+                ax.axvspan(max(s0, t0), min(s1, t0 + seconds_per_row), color=SHADE_COLORS.get(kind, "#fdd49e"),
+                           alpha=0.35, lw=0, zorder=0)
         ax.plot(t, x[a:b], color="0.2", lw=0.7)
         lo, hi = (np.percentile(x[a:b], [0.5, 99.5]) if b > a else (0, 1))
         span = max(hi - lo, 1e-3)
@@ -49,6 +59,9 @@ def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: fl
         ax.set_xlabel("s", fontsize=8, labelpad=-2)
         ax.tick_params(labelsize=8)
     handles = [plt.Line2D([], [], color=c, lw=3, label=k) for k, c in CLASS_COLORS.items()]
+    for kind in dict.fromkeys(k for _, _, k in shade):
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=SHADE_COLORS.get(kind, "#fdd49e"), alpha=0.35,
+                                     label=SHADE_LABELS.get(kind, kind)))
     handles.append(plt.Line2D([], [], marker="o", mfc="none", mec="red", ls="", label=f"review (< {review_below:.2f})"))
     fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=8)
     fig.suptitle(title + (f"  (lead {lead})" if lead else ""), x=0.01, ha="left", fontsize=10)

@@ -66,8 +66,11 @@ def find_runs(labels, times_s) -> list[Episode]:
     return sorted(out, key=lambda e: (e.start_s, e.kind))
 
 
-def rhythm_summary(labels, samples, fs: float, duration_s: float) -> dict:
+def rhythm_summary(labels, samples, fs: float, duration_s: float, readable=None) -> dict:
     """Beats per class, mean heart rate, ectopic burden and runs.
+
+    ``readable`` (bool per beat, optional): beats in unreadable stretches
+    (``False``) are counted per class but left out of the burden figures.
 
     Returns
     -------
@@ -88,17 +91,21 @@ def rhythm_summary(labels, samples, fs: float, duration_s: float) -> dict:
     for e in eps:
         runs[e.kind] = runs.get(e.kind, 0) + 1
 
+    n_read = n if readable is None else int(np.sum(readable))
+    sv = counts if readable is None else {c: sum(1 for lab, r in zip(labels, readable) if r and lab == c)
+                                         for c in ("S", "V")}
+
     def pct(k):
-        return round(100.0 * k / n, 2) if n else None
+        return round(100.0 * k / n_read, 2) if n_read else None
 
     return {
         "duration_s": round(float(duration_s), 2),
         "n_beats": n,
         "beats_per_class": counts,
         "mean_hr_bpm": round(float(60.0 / rr.mean()), 1) if rr.size else None,
-        "ectopic_burden_pct": pct(counts["S"] + counts["V"]),
-        "S_burden_pct": pct(counts["S"]),
-        "V_burden_pct": pct(counts["V"]),
+        "ectopic_burden_pct": pct(sv["S"] + sv["V"]),
+        "S_burden_pct": pct(sv["S"]),
+        "V_burden_pct": pct(sv["V"]),
         "runs": runs,
         "episodes": [asdict(e) for e in eps],
     }
