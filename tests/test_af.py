@@ -161,6 +161,9 @@ def test_no_af_on_mitdb_sinus_records(mitdb):
     for rec in ("100", "112"):  # sinus rhythm throughout (the reference has only '(N' marks)
         res, _ = _af_on(mitdb / rec)
         assert res.episodes.shape == (0, 2), rec
+    res, _ = _af_on(mitdb / "219")
+    d = res.episode_dicts()
+    assert [[e["start"], e["end"]] for e in d] == res.episodes.tolist() and {e["rhythm"] for e in d} == {AF_LABEL}
 
 
 # ---------------------------------------------------------------- --beats-from (no signal)

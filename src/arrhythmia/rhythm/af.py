@@ -251,6 +251,11 @@ class AFResult:
     interval_ends: np.ndarray
     probability: np.ndarray
 
+    def episode_dicts(self) -> list[dict]:
+        """The episodes as :mod:`arrhythmia.rhythm.episodes` takes them: ``{"start", "end", "rhythm"}``."""
+        return [{"start": int(a), "end": int(b), "rhythm": lab} for (a, b), lab in zip(self.episodes.tolist(),
+                                                                                         self.labels)]
+
 
 def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = None, labels=None) -> AFResult:
     """AF episodes of a record from its beat times (and, if given, labels).
