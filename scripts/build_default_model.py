@@ -1,20 +1,18 @@
 """Train, export, evaluate and ship the default model (``src/arrhythmia/default_model/``).
 
-    ARRHYTHMIA_DATA_DIR=../shared/data/mitdb .venv/bin/python scripts/select_default_model.py   # choose on DS1
+    ARRHYTHMIA_DATA_DIR=../shared/data/mitdb .venv/bin/python scripts/select_default_model.py   # choose (DS1 + svdb)
     ARRHYTHMIA_DATA_DIR=../shared/data/mitdb .venv/bin/python scripts/build_default_model.py    # build + ship
 
-1. reads the settings and the epoch count chosen by cross-validation of the
-   refit recipe on DS1 (runs/select-refit/chosen.json);
-2. trains morph_rr on all 22 DS1 records for that many epochs, no validation
-   holdout (a refit: one small validation split makes early stopping
-   erratic, see docs/default_model.md) -> runs/default_model;
+1. reads the recipe, the post-processing and the calibration chosen by patient-grouped cross-validation over
+   DS1 + svdb (runs/select-pool/chosen.json);
+2. trains it on all 22 DS1 records and all 39 svdb records (no validation holdout) -> runs/default_model, and
+   writes the chosen ``postprocess`` settings (temperature, review threshold, adaptation) into its config;
 3. exports it to ONNX (parity with PyTorch checked on DS2 beats);
-4. evaluates it once on DS2, with the reference R peaks and through the whole
-   automatic pipeline (our detector + classifier, evaluate --detect);
-5. writes those DS2 figures into its config.json (``test`` key), re-exports so the
-   ONNX metadata holds them too, and copies config.json, model.onnx,
-   model.safetensors and history.json into the package;
-6. writes docs/default_model.md.
+4. evaluates it once on DS2, with the reference R peaks (the network alone) and through the whole automatic
+   pipeline as ``annotate`` runs it (our detector, signal quality, AF episodes, the post-processing);
+5. writes those DS2 figures, the review flag's figures and the cross-validation figures into its config.json
+   (``test`` key), re-exports so the ONNX metadata holds them too, copies the bundle into the package;
+6. writes docs/default_model.md, with the per-record S and V errors on DS2.
 
 DS2 is used for the final figures only; nothing is chosen on it.
 """
@@ -22,55 +20,95 @@ DS2 is used for the final figures only; nothing is chosen on it.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import json
-import platform
 import shutil
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from arrhythmia.bundle import CONFIG, HISTORY, ONNX, WEIGHTS, read_bundle_config, write_json
 from arrhythmia.datasets.location import resolve_data_dir
+from arrhythmia.datasets.references import DataRoots
+from arrhythmia.environment import cpu_model
 from arrhythmia.experiments.evaluate import evaluate_bundle
-from arrhythmia.evaluation.metrics import format_pct
 from arrhythmia.experiments.pipeline_eval import evaluate_pipeline
 from arrhythmia.export import export_onnx
+from arrhythmia.reports import format_pct as pct
 from arrhythmia.training import TrainConfig, train
 
 DE_CHAZAL_2004 = {"S_se": 0.760, "S_ppv": 0.380, "V_se": 0.773, "V_ppv": 0.819}
+BUILD_2 = {"S_se": 0.735, "S_ppv": 0.566, "V_se": 0.917, "V_ppv": 0.890}
 BUILD_THREADS = 2
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "arrhythmia" / "default_model"
+HISTORY_TEXT = [
+    "1. 2026-11-22, DS1 only, early stopping on 4 DS1 records: S Se 27.1 %, S +P 32.1 %, V Se 93.7 %, V +P 78.4 % "
+    "(not shipped).",
+    "2. A refit on all of DS1 for the folds' median best epoch (`sampler`, 7 epochs): S 73.5 / 56.6, "
+    "V 91.7 / 89.0 (shipped in d5c0360).",
+    "3. Chosen by DS1 cross-validation of the refit recipe on seed 0 (`sampler+median-e2`): S 36.6 / 37.9, "
+    "V 93.0 / 94.0.",
+    "4. Chosen by the mean over three seeds (`sampler+median-e3-rel`): S 18.6 / 18.0, V 91.2 / 94.5. Each of "
+    "builds 3 and 4 was chosen on DS1 after the previous build's miss on S; DS1 cross-validation and DS2 "
+    "disagreed on S every time, because DS1's S beats come from about six patients.",
+]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--chosen", default="runs/select-refit/chosen.json")
-    ap.add_argument("--work", default="runs/default_model")
-    a = ap.parse_args()
-    torch.set_num_threads(BUILD_THREADS)  # the weights depend on the thread count; `make run` on 2 cores matches
-    data = resolve_data_dir(None)
-    chosen = json.loads(Path(a.chosen).read_text())
-    epochs = int(chosen["epochs"])
-    cfg = TrainConfig(**{**chosen["config"], "split": "inter-patient", "val_fraction": 0.0, "epochs": epochs,
-                         "patience": epochs})
-    work = Path(a.work)
-    train(cfg, data, work, progress=False, verbose=True, force=True)  # replaces an earlier build's files only
+def figures(per_class) -> dict:
+    return {"S_se": per_class["S"]["se"], "S_ppv": per_class["S"]["ppv"],
+            "V_se": per_class["V"]["se"], "V_ppv": per_class["V"]["ppv"]}
+
+
+def flag_figures(predictions_csv: Path, threshold: float) -> dict:
+    """Review flag and calibration error on the matched beats of ``evaluate --detect``'s predictions.csv."""
+    from arrhythmia.evaluation.calibration import expected_calibration_error, flag_report
+    from arrhythmia.labels import AAMI_CLASSES
+
+    rows = [r for r in csv.DictReader(open(predictions_csv)) if r["confidence"] and r["true"] in AAMI_CLASSES]
+    y = np.array([AAMI_CLASSES.index(r["true"]) for r in rows])
+    pred = np.array([AAMI_CLASSES.index(r["predicted"]) for r in rows])
+    conf = np.array([float(r["confidence"]) for r in rows])
+    # a probability table with the beat's confidence on its given class is all that both figures read
+    proba = np.zeros((len(rows), len(AAMI_CLASSES)))
+    proba[np.arange(len(rows)), pred] = conf
+    return {**flag_report(proba, y, threshold), "ece": expected_calibration_error(proba, y)}
+
+
+def per_record_rows(per_record: dict) -> list[str]:
+    """Per-record S and V errors through the whole pipeline (index 5 of the 6x6 matrix: no beat)."""
+    out = []
+    for r, cm in per_record.items():
+        cm = np.asarray(cm)
+        s, v = cm[1].sum(), cm[2].sum()
+        s_fp, v_fp = cm[:, 1].sum() - cm[1, 1], cm[:, 2].sum() - cm[2, 2]
+        out.append(f"| {r} | {s} | {s - cm[1, 1]} | {s_fp} | {v} | {v - cm[2, 2]} | {v_fp} |")
+    return out
+
+
+def build(chosen: dict, data: Path, work: Path) -> dict:
+    cfg = TrainConfig.from_dict({**chosen["config"], "split": "inter-patient", "val_fraction": 0.0})
+    train(cfg, DataRoots(mitdb=data), work, progress=False, verbose=True, force=True)
+    c = read_bundle_config(work)
+    c["postprocess"] = chosen["postprocess"]
+    write_json(work / CONFIG, c)
     export_onnx(work, data)
     ref = evaluate_bundle(work, data, work.with_name(work.name + "-eval-reference-peaks"), force=True)
-    pipe = evaluate_pipeline(work, data, work.with_name(work.name + "-eval-pipeline"), backend="onnx", force=True)
-
-    def figures(per_class):
-        return {"S_se": per_class["S"]["se"], "S_ppv": per_class["S"]["ppv"],
-                "V_se": per_class["V"]["se"], "V_ppv": per_class["V"]["ppv"]}
-
+    pipe_dir = work.with_name(work.name + "-eval-pipeline")
+    pipe = evaluate_pipeline(work, data, pipe_dir, backend="onnx", force=True)
     test = {
-        "records": pipe["records"], "date": datetime.date.today().isoformat(),
-        "pipeline": {**figures(pipe["per_class"]), "macro_f1": pipe["macro_f1"], "detection": pipe["detection"]},
+        "records": pipe["records"], "date": datetime.date.today().isoformat(), "machine": cpu_model(),
+        "pipeline": {**figures(pipe["per_class"]), "macro_f1": pipe["macro_f1"], "detection": pipe["detection"],
+                     "detector": pipe["detector"], "adapt": pipe["adapt"],
+                     "review_flag": flag_figures(pipe_dir / "predictions.csv", chosen["postprocess"]["review_below"])},
         "reference_peaks": {**figures(ref.report.per_class), "macro_f1": ref.report.macro_f1,
                             "accuracy": ref.report.accuracy},
+        "per_record_confusion": pipe["per_record_confusion"],
         "de_chazal_2004": DE_CHAZAL_2004,
-        "chosen_by": {"candidate": chosen["name"], "cv_pooled_DS1": chosen["pooled"], "epochs": epochs},
+        "chosen_by": {"candidate": chosen["name"], "post": chosen["variant"], "cv_pooled": chosen["pooled"],
+                      "cv_groups": chosen["groups"], "calibration": chosen["calibration"]},
+        "ds2_looks": 5,
     }
     c = read_bundle_config(work)
     c["test"] = test
@@ -79,72 +117,69 @@ def main():
     PACKAGE.mkdir(parents=True, exist_ok=True)
     for f in (CONFIG, ONNX, WEIGHTS, HISTORY):
         shutil.copy2(work / f, PACKAGE / f)
+    return c
 
-    pct = format_pct
 
-    beats = all(test["pipeline"][k] is not None and test["pipeline"][k] > v for k, v in DE_CHAZAL_2004.items())
-    rows = [("de Chazal et al. 2004", DE_CHAZAL_2004), ("ours, reference R peaks", test["reference_peaks"]),
-            ("ours, whole automatic pipeline", test["pipeline"])]
+def render(c: dict) -> str:
+    test, cfg = c["test"], c["training"]
+    p, ch = test["pipeline"], test["chosen_by"]
+    floor = all(p[k] is not None and p[k] > max(DE_CHAZAL_2004[k], BUILD_2[k]) for k in DE_CHAZAL_2004)
+    rows = [("de Chazal et al. 2004", DE_CHAZAL_2004), ("build 2 (the best so far)", BUILD_2),
+            ("this build, reference R peaks (network alone)", test["reference_peaks"]),
+            ("this build, whole automatic pipeline", p)]
+    fl, d = p["review_flag"], p["detection"]
+    sv, ds1 = ch["cv_groups"]["svdb"], ch["cv_groups"]["DS1"]
     lines = ["# The shipped default model", "",
-             f"Built by `python scripts/build_default_model.py` on {test['date']} ({platform.processor() or platform.machine()}, "
-             f"2 CPU cores), from the settings chosen by `python scripts/select_default_model.py` "
-             f"(cross-validation on DS1: [default_model_selection.md](default_model_selection.md)).", "",
-             (f"`{cfg.model}`" if cfg.members == 1 else
-              f"An ensemble of {cfg.members} `{cfg.model}` networks (seeds {cfg.seed} to {cfg.seed + cfg.members - 1}, "
-              "their class probabilities averaged)")
-             + f" (candidate `{chosen['name']}`: imbalance `{cfg.imbalance}`, median channels "
-             f"{'on' if cfg.median_channels else 'off'}, RR features `{cfg.rr_features}`)" + (f", seed {cfg.seed}" if cfg.members == 1 else "")
-             + ", trained on all 22 DS1 records "
-             f"({', '.join(c['training']['train_records'])}) for {epochs} epochs ({cfg.lr_schedule} learning-rate "
-             f"schedule from {cfg.lr:g}), the count chosen by the same "
-             "cross-validation on DS1; no validation holdout.", "",
-             "Tested on the 22 DS2 records (no patient in common with training):", "",
+             f"Built by `python scripts/build_default_model.py` on {test['date']} ({test['machine']}, "
+             f"{BUILD_THREADS} threads), from the recipe chosen by `python scripts/select_default_model.py` "
+             "(patient-grouped cross-validation over DS1 + svdb: [default_model_selection.md]"
+             "(default_model_selection.md)).", "",
+             f"Candidate `{ch['candidate']}` (post-processing `{ch['post']}`): `{c['model']['name']}` trained on "
+             f"{len(cfg['train_records'])} records ({', '.join(cfg.get('train', []) or [])}), 22 DS1 and 39 svdb, "
+             "no validation holdout. Calibrated by one temperature "
+             f"({c['postprocess']['temperature']:.2f}) fitted on held-out patients of the cross-validation; "
+             f"default review threshold {c['postprocess']['review_below']:.2f} chosen there.", "",
+             "## DS2 (22 records, no patient in common with training)", "",
              "| | S Se % | S +P % | V Se % | V +P % |", "|---|---:|---:|---:|---:|"]
-    for name, f in rows:
-        lines.append(f"| {name} | {pct(f['S_se'])} | {pct(f['S_ppv'])} | {pct(f['V_se'])} | {pct(f['V_ppv'])} |")
-    d = test["pipeline"]["detection"]
-    lines += ["", f"Whole pipeline: our R-peak detector found {pct(d['se'])} % of the {d['reference_beats']} reference "
-              f"beats (+P {pct(d['ppv'])} %); missed beats count as false negatives of their class and extra detections "
-              "as false positives of the class they were given.", "",
-              f"Beats de Chazal et al. (2004) on all four figures through the whole pipeline: **{'yes' if beats else 'no'}**.", "",
-              "## Earlier builds, and how many times DS2 was looked at", "",
-              "1. The first build of 2026-11-22 trained on 18 DS1 records with early stopping on the 4 others "
-              "(106, 201, 207, 223, the validation records of seed 0). Its log showed the selection picking epoch 1 "
-              "of 7 on erratic validation figures, and its one DS2 evaluation gave S Se 27.1 %, S +P 32.1 %, "
-              "V Se 93.7 %, V +P 78.4 % through the whole pipeline. It was not shipped. The cross-validation folds "
-              "had shown the same instability (best epochs from 1 to 10), so the recipe was changed to a refit on "
-              "all DS1 records for the median best epoch of those folds.",
-              "2. That refit (`sampler`, 7 epochs; shipped in commit d5c0360) gave, through the whole pipeline, "
-              "S Se 73.5 %, S +P 56.6 %, V Se 91.7 %, V +P 89.0 %: short of the S Se floor. That was the second "
-              "look at DS2.",
-              "3. Having seen that miss, the selection was widened, on DS1 only: candidates are now cross-validated "
-              "with the refit recipe itself (a fixed epoch budget, no validation holdout) instead of with early "
-              "stopping; a constant learning rate made the held-out figures jump from epoch to epoch, so the budget "
-              "is now spanned by a cosine schedule; and candidates were added (each beat minus the record's median "
-              "beat as extra input channels, a square-root class sampler, budgets of 1 to 10 epochs, a narrower "
-              "network). Chosen on seed 0's DS1 score, `sampler+median-e2` (2 epochs, median channels; shipped in "
-              "commit 6afa47f) gave, through the whole pipeline, S Se 36.6 %, S +P 37.9 %, V Se 93.0 %, "
-              "V +P 94.0 %: more V, far fewer S beats than build 2. That was the third look at DS2. Build 2's "
-              "recipe scores far lower in that DS1 cross-validation (S Se 17.4 %, S +P 11.1 %, V Se 71.4 %, "
-              "V +P 50.6 % after 7 constant-rate epochs), and it was not brought back: choosing between builds by "
-              "their DS2 figures would be choosing on the test set.",
-              "4. Then, on DS1 only: ensembles of 5 seeds and RR features robust to nearby ectopic beats did not "
-              "change the seed-0 choice, and showed that one network's DS1 score moves with its seed as much as "
-              "between candidates. The rule became the best mean score over seeds 0, 1 and 2, and RR features "
-              "without any interval in seconds (`--rr-features relative`) were added as candidates, both fixed "
-              "before those candidates' results (default_model_selection.md, round 4). The model above is that "
-              "rule's choice, and the figures above are its one DS2 evaluation: the *fourth* look at DS2, prompted "
-              "like the third by the earlier builds' misses on S, to be read with that in mind.", "",
-              f"Build 4 finds fewer of DS2's S beats than builds 2 and 3 (S Se {pct(test['pipeline']['S_se'])} %, "
-              f"S +P {pct(test['pipeline']['S_ppv'])} % through the whole pipeline), though it scores higher than "
-              "build 3's candidate in DS1 cross-validation under the new rule (mean over three seeds "
-              f"{pct(chosen['mean_score_over_seeds'])} against 59.9): on S, DS1 cross-validation and DS2 disagree "
-              "again, under a rule that no longer rests on one seed. It is shipped as the protocol's choice: keeping build 2 or 3 instead because of their DS2 "
-              "figures would be choosing on the test set. A selection set whose S beats resemble new patients' "
-              "(another database, such as the MIT-BIH Supraventricular Arrhythmia Database) is what is missing.",
-              ""]
-    Path("docs/default_model.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    lines += [f"| {n} | {pct(f['S_se'])} | {pct(f['S_ppv'])} | {pct(f['V_se'])} | {pct(f['V_ppv'])} |"
+              for n, f in rows]
+    lines += ["", f"Whole pipeline: detector `{p['detector']}` found {pct(d['se'])} % of the {d['reference_beats']} "
+              f"reference beats (+P {pct(d['ppv'])} %); missed beats count as false negatives of their class and extra "
+              "detections as false positives of the class they were given. Adaptation "
+              f"{'on' if p['adapt'] else 'off'}, as `annotate` runs by default.", "",
+              f"Better than de Chazal 2004 and build 2 on every figure (the issue's floor): **{'yes' if floor else 'no'}**.",
+              "", "Cross-validation on the training pool (held-out patients, reference R peaks): "
+              f"svdb S Se {pct(sv['S_se'])} %, S +P {pct(sv['S_ppv'])} %; DS1 S {pct(ds1['S_se'])} / "
+              f"{pct(ds1['S_ppv'])}, V {pct(ds1['V_se'])} / {pct(ds1['V_ppv'])}; normal beats labelled S or V "
+              f"{100 * ch['cv_pooled']['N_as_SV']:.2f} %.", "",
+              "## Review flag on DS2 (matched beats, whole pipeline)", "",
+              f"At the default threshold {fl['threshold']:.2f}: {pct(fl['flagged'])} % of the beats flagged, holding "
+              f"{pct(fl['errors'])} % of the errors ({pct(fl['S_errors'])} % of those involving S, "
+              f"{pct(fl['V_errors'])} % of those involving V); expected calibration error {pct(fl['ece'])} %.", "",
+              "## S and V errors per DS2 record (whole pipeline)", "",
+              "| record | S beats | S missed | false S | V beats | V missed | false V |",
+              "|---|---:|---:|---:|---:|---:|---:|"] + per_record_rows(test["per_record_confusion"])
+    lines += ["", "AF episodes: the RR-based detector `annotate` runs is scored on the 48 records in "
+              "[af_detection.md](af_detection.md).", "",
+              "## Earlier builds, and how many times DS2 was looked at", ""] + HISTORY_TEXT
+    lines += ["5. This build: the fifth look at DS2, its recipe chosen on DS1 + svdb without DS2.", ""]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chosen", default="runs/select-pool/chosen.json")
+    ap.add_argument("--work", default="runs/default_model")
+    ap.add_argument("--render-only", action="store_true", help="rewrite the doc from the packaged config")
+    a = ap.parse_args()
+    torch.set_num_threads(BUILD_THREADS)  # the weights depend on the thread count
+    if a.render_only:
+        c = read_bundle_config(PACKAGE)
+    else:
+        c = build(json.loads(Path(a.chosen).read_text()), resolve_data_dir(None), Path(a.work))
+    text = render(c)
+    Path("docs/default_model.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

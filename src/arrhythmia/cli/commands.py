@@ -67,27 +67,50 @@ def models(args) -> int:
     return 0
 
 
+def train_settings(args, roots) -> dict:
+    """TrainConfig keywords: the options given, the shipped recipe (training.config.SHIPPED_RECIPE) for the rest."""
+    from ..training.config import SHIPPED_POOL, SHIPPED_RECIPE
+
+    given = dict(model=args.model, epochs=args.epochs, imbalance=args.imbalance, lr_schedule=args.lr_schedule,
+                 median_channels=args.median_channels, rr_features=args.rr_features, val_fraction=args.val_fraction,
+                 epoch_beats=args.epoch_beats, patience=args.patience)
+    kw = {k: (SHIPPED_RECIPE[k] if v is None else v) for k, v in given.items()}
+    if args.init_from and args.model is None:
+        kw["model"] = None  # the base bundle's
+    if args.val_fraction and args.patience is None:
+        kw["patience"] = 6  # early stopping on the held-out patients
+    if kw["epoch_beats"] == 0:
+        kw["epoch_beats"] = None
+    pool = tuple(args.train) if args.train else None
+    if pool is None and args.split == "inter-patient" and not args.records:
+        pool = SHIPPED_POOL if _has_records(roots, "svdb") else ("mitdb:DS1",)
+        if len(pool) == 1:
+            looked = ", ".join(map(str, roots.candidates("svdb")))
+            print(f"arrhythmia: note: svdb not found (looked in {looked}): training on mitdb:DS1 alone (the shipped "
+                  "model also trains on svdb's 39 records: 'arrhythmia data fetch --database svdb')", file=sys.stderr)
+    return dict(kw, split=args.split, batch_size=args.batch_size, lr=args.lr, augment=not args.no_augment,
+                seed=args.seed, device=args.device, init_from=args.init_from, freeze_backbone=args.freeze_backbone,
+                records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
+                members=args.members, train=pool)
+
+
+def _has_records(roots, database: str) -> bool:
+    return any(c.is_dir() and any(c.glob("*.hea")) for c in roots.candidates(database))
+
+
 def train(args) -> int:
     from ..datasets.location import resolve_data_dir
     from ..training import TrainConfig
+    from ..datasets.references import DataRoots, parse_db_dirs
     from ..training import train as run_train
 
-    cfg = TrainConfig(
-        model=args.model, split=args.split, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        imbalance=args.imbalance, augment=not args.no_augment, patience=args.patience, seed=args.seed,
-        val_fraction=args.val_fraction, device=args.device, init_from=args.init_from,
-        freeze_backbone=args.freeze_backbone,
-        records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
-        epoch_beats=args.epoch_beats, median_channels=args.median_channels, lr_schedule=args.lr_schedule,
-        members=args.members, rr_features=args.rr_features, train=tuple(args.train) if args.train else None,
-    )
-    from ..datasets.references import DataRoots, parse_db_dirs
-
     roots = DataRoots(mitdb=resolve_data_dir(args.data_dir), others=parse_db_dirs(args.db_dir))
+    cfg = TrainConfig(**train_settings(args, roots))
     out, result = run_train(cfg, roots, args.out, resume=args.resume,
                             progress=sys.stderr.isatty(), force=args.force, reviewed=args.reviewed,
                             reviewed_recordings=args.reviewed_recordings)
     name = cfg.model if cfg.members == 1 else f"{cfg.model} (ensemble of {cfg.members})"
+    print(f"trained on {', '.join(cfg.train or (cfg.split + ' training side',))}")
     if result.report.cm.sum() == 0:
         print(f"model {name} written to {out} (no validation records: the last of {result.epochs_run} "
               "epochs is kept)")

@@ -38,13 +38,7 @@ def _add_rhythm(sub, c) -> None:
     p.set_defaults(func=c.rhythm)
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    from . import commands as c
-
-    parser = _Parser(prog="arrhythmia", description="Heartbeat classification into AAMI classes N, S, V, F, Q.")
-    parser.add_argument("--version", action="version", version=f"arrhythmia {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
+def _add_data(sub, c) -> None:
     data = sub.add_parser("data", help="fetch, verify and summarise the MIT-BIH Arrhythmia Database")
     dsub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
     p = dsub.add_parser("fetch", help="download the database from PhysioNet (wfdb), then verify it")
@@ -73,43 +67,51 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=c.data_path)
     data.set_defaults(func=lambda a: (data.print_help(), 0)[1])
 
+
+def _add_models(sub, c) -> None:
     p = sub.add_parser("models", help="list the registered models with parameter counts and input shapes")
     p.set_defaults(func=c.models)
 
+
+def _add_train(sub, c) -> None:
     p = sub.add_parser("train", help="train a model; writes a bundle folder")
     _add_data_dir(p)
     p.add_argument("--train", action="append", default=None, metavar="DATABASE:RECORDS",
-                   help="training records, repeatable: mitdb:DS1 (default), svdb:all, mitdb:101,106, ... (several "
-                        "databases are pooled; DS2 never trains)")
+                   help="training records, repeatable: mitdb:DS1, svdb:all, mitdb:101,106, ... (several databases are "
+                        "pooled; DS2 never trains). Default with --split inter-patient: the shipped model's pool, "
+                        "mitdb:DS1 and svdb:all (DS1 alone, with a note, when svdb is not found)")
     p.add_argument("--db-dir", action="append", default=None, metavar="NAME=DIR",
                    help="folder of a database other than MIT-BIH (default: $ARRHYTHMIA_<NAME>_DIR, else beside the "
                         "MIT-BIH folder, else the user cache)")
     p.add_argument("--model", default=None, help="registered model name (see 'arrhythmia models'; default morph_rr)")
     p.add_argument("--split", default="inter-patient", help="inter-patient (default), intra-patient, patient-kfold")
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--epochs", type=int, default=None, help="epoch budget (default: the shipped recipe's, 3)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (also for fine-tuning)")
-    p.add_argument("--imbalance", default="weights",
-                   help="weights (default), smote, sampler, sqrt-sampler, focal, none")
-    p.add_argument("--lr-schedule", default="constant",
-                   help="constant (default) or cosine (decays to 0 over --epochs; for fixed-budget refits)")
-    p.add_argument("--median-channels", action="store_true",
-                   help="also feed each beat minus the record's median beat (patient-relative morphology)")
-    p.add_argument("--rr-features", default="base",
-                   help="base (default: 9 RR intervals and ratios), robust (adds prematurity over a centred "
-                        "running median and rhythm irregularity) or relative (robust's 7 ratios, no interval in "
-                        "seconds)")
+    p.add_argument("--imbalance", default=None,
+                   help="sampler (default, the shipped recipe), sqrt-sampler, weights, smote, focal, none")
+    p.add_argument("--lr-schedule", default=None,
+                   help="cosine (default: decays to 0 over --epochs) or constant")
+    p.add_argument("--median-channels", action=argparse.BooleanOptionalAction, default=None,
+                   help="also feed each beat minus the record's median beat (patient-relative morphology; default on)")
+    p.add_argument("--rr-features", default=None,
+                   help="context (default, the shipped recipe), relative, context-abs, robust or base "
+                        "(see the README's training section)")
     p.add_argument("--members", type=int, default=1,
                    help="train N copies (seeds SEED..SEED+N-1) and keep the mean of their probabilities (default 1)")
     p.add_argument("--no-augment", action="store_true", help="disable augmentation")
-    p.add_argument("--patience", type=int, default=6, help="early stopping patience in epochs")
+    p.add_argument("--patience", type=int, default=None,
+                   help="early stopping patience in epochs, with --val-fraction (default: 6 then; none without)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-fraction", type=float, default=0.2, help="share of training records held out")
+    p.add_argument("--val-fraction", type=float, default=None,
+                   help="share of training patients held out for validation and early stopping (default 0: a refit "
+                        "on all training records for the epoch budget, as the shipped model)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--init-from", default=None, metavar="BUNDLE", help="start from a trained bundle (fine-tuning)")
     p.add_argument("--freeze-backbone", action="store_true", help="with --init-from: train the last layer only")
     p.add_argument("--records", default=None, help="comma-separated subset of the split's records (quick runs)")
-    p.add_argument("--epoch-beats", type=int, default=None, help="cap on training beats per epoch (seeded subset)")
+    p.add_argument("--epoch-beats", type=int, default=None,
+                   help="training beats per epoch, drawn with the seed (default: the shipped recipe's 50000; 0: all)")
     p.add_argument("--reviewed", default=None, metavar="RESULTS",
                    help="also train on the recordings corrected with 'arrhythmia serve' in RESULTS (reviewer's labels)")
     p.add_argument("--reviewed-recordings", default=None, metavar="DIR",
@@ -119,6 +121,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.train)
 
+
+def _add_evaluate(sub, c) -> None:
     p = sub.add_parser("evaluate", help="evaluate a bundle on the test side of a split: report, metrics, plots, annotations")
     p.add_argument("bundle", nargs="?", default=None,
                    help="model bundle folder (default: the model shipped with the package)")
@@ -155,6 +159,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.evaluate)
 
+
+def _add_benchmark(sub, c) -> None:
     p = sub.add_parser("benchmark", help="train + evaluate every model under intra- and inter-patient protocols")
     _add_data_dir(p)
     p.add_argument("--quick", action="store_true", help="a few records, one epoch (smoke run)")
@@ -169,6 +175,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.benchmark)
 
+
+def _add_peaks(sub, c) -> None:
     p = sub.add_parser("peaks", help="detect R peaks in a recording, or score the detector on MIT-BIH")
     p.add_argument("input", nargs="?", help="WFDB record, CSV, EDF or .npy file")
     p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (CSV and .npy inputs)")
@@ -186,6 +194,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_data_dir(p)
     p.set_defaults(func=c.peaks)
 
+
+def _add_compare(sub, c) -> None:
     p = sub.add_parser("compare", help="score test annotation files against reference ones as WFDB bxb/sumstats "
                                        "(and epicmp) do: per-record table, Gross and Average")
     p.add_argument("--ref-dir", required=True, help="folder of WFDB records: headers and reference annotations")
@@ -201,6 +211,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing --out file (never a file read)")
     p.set_defaults(func=c.compare)
 
+
+def _add_export(sub, c) -> None:
     p = sub.add_parser("export", help="export a bundle to ONNX and check parity with PyTorch")
     p.add_argument("bundle")
     p.add_argument("--out", default=None, help="ONNX file (default BUNDLE/model.onnx)")
@@ -208,12 +220,16 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_data_dir(p)
     p.set_defaults(func=c.export)
 
+
+def _add_annotate(sub, c) -> None:
     p = sub.add_parser("annotate", help="detect and classify every beat of a recording (or of every recording in a folder)")
     p.add_argument("input", help="WFDB record, CSV, EDF or .npy file, or a folder of them")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")
     p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (required for CSV and .npy)")
     p.add_argument("--backend", default="auto", help="auto (ONNX when the bundle has it), onnx or torch")
-    p.add_argument("--review-below", type=float, default=0.6, help="flag beats under this confidence")
+    p.add_argument("--review-below", type=float, default=None,
+                   help="flag beats under this confidence (default: the model's threshold, chosen in its "
+                        "cross-validation; 0.6 for a model without one)")
     p.add_argument("--start", type=float, default=0.0, help="strip.png: start time in seconds")
     p.add_argument("--duration", type=float, default=60.0, help="strip.png: seconds shown")
     p.add_argument("--pages", action="store_true", help="plot the whole recording, 60 s a page")
@@ -227,12 +243,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.annotate)
 
-    _add_rhythm(sub, c)
 
-    from . import review
-
-    review.add_parsers(sub)
-
+def _add_demo(sub, c) -> None:
     p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")
     p.add_argument("--seed", type=int, default=0)
@@ -240,7 +252,22 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.demo)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from . import commands as c
+    from . import review
+
+    parser = _Parser(prog="arrhythmia", description="Heartbeat classification into AAMI classes N, S, V, F, Q.")
+    parser.add_argument("--version", action="version", version=f"arrhythmia {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_data, _add_models, _add_train, _add_evaluate, _add_benchmark, _add_peaks, _add_compare,
+                _add_export, _add_annotate, _add_rhythm):
+        add(sub, c)
+    review.add_parsers(sub)
+    _add_demo(sub, c)
     return parser
+
 
 
 def main(argv=None) -> int:

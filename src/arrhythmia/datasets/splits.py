@@ -209,21 +209,8 @@ def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: 
     """
     check_option("split", name, SPLITS)
     keys = beats.keys
+    pool, test_refs = _split_records(name, pool, records)
     have = set(np.unique(keys).tolist())
-    pool = tuple(_as_ref(r) for r in (pool if pool is not None else default_pool(name)))
-    test_refs = refs("mitdb", DS2) if name == "inter-patient" else ()
-    if name == "inter-patient" and set(pool) & set(test_refs):
-        bad = sorted(r.key for r in set(pool) & set(test_refs))
-        raise ArrhythmiaError(f"Invalid value for 'train': DS2 records are the test side of 'inter-patient' and never "
-                              f"train; got {', '.join(bad)}.")
-    if records is not None:
-        wanted = {_as_ref(r) for r in records}
-        unknown = sorted(r.key for r in wanted - set(pool) - set(test_refs))
-        if unknown:
-            raise ArrhythmiaError(f"Invalid value for 'records': allowed records of split {name!r}; "
-                                  f"got {', '.join(unknown)}.")
-        pool = tuple(r for r in pool if r in wanted)
-        test_refs = tuple(r for r in test_refs if r in wanted)
     missing = [r.key for r in pool + test_refs if r.key not in have]
     if missing:
         raise ArrhythmiaError(f"split {name!r} needs records that were not loaded: {', '.join(missing)}")
@@ -262,6 +249,25 @@ def make_split(beats, name: str = "inter-patient", seed: int = 0, val_fraction: 
         fold=fold if name == "patient-kfold" else None,
         shared_patients=tuple(shared),
     )
+
+
+def _split_records(name: str, pool, records) -> tuple[tuple, tuple]:
+    """(training pool, DS2 test side) of a split as RecordRefs, checked, restricted to ``records`` if given."""
+    pool = tuple(_as_ref(r) for r in (pool if pool is not None else default_pool(name)))
+    test_refs = refs("mitdb", DS2) if name == "inter-patient" else ()
+    if name == "inter-patient" and set(pool) & set(test_refs):
+        bad = sorted(r.key for r in set(pool) & set(test_refs))
+        raise ArrhythmiaError(f"Invalid value for 'train': DS2 records are the test side of 'inter-patient' and never "
+                              f"train; got {', '.join(bad)}.")
+    if records is not None:
+        wanted = {_as_ref(r) for r in records}
+        unknown = sorted(r.key for r in wanted - set(pool) - set(test_refs))
+        if unknown:
+            raise ArrhythmiaError(f"Invalid value for 'records': allowed records of split {name!r}; "
+                                  f"got {', '.join(unknown)}.")
+        pool = tuple(r for r in pool if r in wanted)
+        test_refs = tuple(r for r in test_refs if r in wanted)
+    return pool, test_refs
 
 
 def _as_ref(r) -> RecordRef:

@@ -115,6 +115,64 @@ def selection_score(metrics: dict) -> float:
     return float(sum(0.0 if v is None or v != v else v for v in vals) / 4)
 
 
+def _cv_fold(tc, fold: int, k: int, data_dir, out: Path, progress: bool, loaded: dict) -> dict:
+    """Train fold ``fold`` (every member) and record its held-out confusion matrix after each epoch.
+
+    ``loaded`` caches DS1's beats across folds (loaded on first use).
+    """
+    from ..datasets import load_beats, make_split
+    from ..datasets.records import DS1
+    from ..models import DEFAULT_MODEL
+    from ..training.run import beat_config_for
+
+    def split():
+        if "beats" not in loaded:
+            loaded["beats"] = load_beats(DS1, data_dir, beat_config_for(tc.model or DEFAULT_MODEL,
+                                                                        median_channels=tc.median_channels))
+        beats = loaded["beats"]
+        return beats, make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=0.0, n_folds=k, fold=fold)
+
+    # an ensemble keeps each member's held-out probabilities, so an interrupted run resumes member by member
+    runs = [_member_run(tc.member(m), split, None if tc.members == 1 else out / f"fold_{fold}_member_{m}.npz",
+                        progress) for m in range(tc.members)]
+    probs = np.mean([r["probs"] for r in runs], axis=0)
+    y, test_records, train_records = runs[0]["y"], runs[0]["test_records"], runs[0]["train_records"]
+    cms = [confusion_matrix(y, p.argmax(1)).tolist() for p in probs]
+    return {"fold": fold, "fingerprint": tc.fingerprint(), "test_records": test_records,
+            "train_records": train_records, "n_beats": int(len(y)), "confusion_matrices": cms}
+
+
+def _reusable_fold(path: Path, tc, max_epochs: int) -> dict | None:
+    """An earlier run's fold record with the same settings and at least ``max_epochs`` epochs, cut to them."""
+    if not path.is_file():
+        return None
+    old = json.loads(path.read_text())
+    if old.get("fingerprint") != tc.fingerprint() or len(old["confusion_matrices"]) < max_epochs:
+        return None
+    old["confusion_matrices"] = old["confusion_matrices"][:max_epochs]
+    return old
+
+
+def _epochs_summary(cfg, folds: list, k: int, max_epochs: int, smooth: int) -> dict:
+    """Pooled metrics after each epoch over the folds, and the chosen epoch count."""
+    per_epoch = []
+    for e in range(max_epochs):
+        pooled = ClassificationReport.from_cm(np.sum([np.array(f["confusion_matrices"][e]) for f in folds], axis=0))
+        m = _fold_metrics(pooled)
+        per_epoch.append({"epochs": e + 1, **m, "score": selection_score(m)})
+    scores = np.array([p["score"] for p in per_epoch])
+    smoothed = np.array([scores[max(0, e - smooth): e + smooth + 1].mean() for e in range(max_epochs)])
+    for p, s in zip(per_epoch, smoothed):
+        p["smoothed_score"] = float(s)
+    # a cosine schedule ends at max_epochs by construction: earlier epochs are not what a shorter run trains
+    fixed = cfg.lr_schedule == "cosine"
+    best = max_epochs - 1 if fixed else int(np.argmax(smoothed))
+    return {"model": cfg.model, "k": k, "max_epochs": max_epochs, "smooth": smooth, "fixed_epochs": fixed,
+            "config": dataclasses.asdict(cfg), "per_epoch": per_epoch, "epochs": best + 1,
+            "pooled": {kk: v for kk, v in per_epoch[best].items() if kk != "epochs"},
+            "folds": [{kk: v for kk, v in f.items() if kk != "fingerprint"} for f in folds]}
+
+
 def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, smooth: int = 1,
                           progress: bool = False) -> dict:
     """Cross-validate the *refit* recipe on DS1 and choose its epoch count.
@@ -161,58 +219,22 @@ def cross_validate_epochs(cfg, data_dir, out, k: int = 5, max_epochs: int = 15, 
         chosen count), ``pooled`` (its pooled metrics), ``folds``.
     """
     from ..bundle import write_json
-    from ..datasets import load_beats, make_split
-    from ..datasets.records import DS1
-    from ..models import DEFAULT_MODEL
-    from ..training.run import beat_config_for
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    beats, folds = None, []
+    folds, loaded = [], {}
     for fold in range(k):
         tc = dataclasses.replace(cfg, split="patient-kfold", n_folds=k, fold=fold, records=None, val_fraction=0.0,
                                  epochs=max_epochs, patience=max_epochs)
         path = out / f"fold_{fold}.json"
-        if path.is_file():
-            old = json.loads(path.read_text())
-            if old.get("fingerprint") == tc.fingerprint() and len(old["confusion_matrices"]) >= max_epochs:
-                old["confusion_matrices"] = old["confusion_matrices"][:max_epochs]
-                folds.append(old)
-                continue
-
-        def split(tc=tc, fold=fold):
-            nonlocal beats
-            if beats is None:
-                beats = load_beats(DS1, data_dir, beat_config_for(tc.model or DEFAULT_MODEL,
-                                                                   median_channels=tc.median_channels))
-            return beats, make_split(beats, "patient-kfold", seed=tc.seed, val_fraction=0.0, n_folds=k, fold=fold)
-
-        # an ensemble keeps each member's held-out probabilities, so an interrupted run resumes member by member
-        runs = [_member_run(tc.member(m), split, None if tc.members == 1 else out / f"fold_{fold}_member_{m}.npz",
-                            progress) for m in range(tc.members)]
-        probs = np.mean([r["probs"] for r in runs], axis=0)
-        y, test_records, train_records = runs[0]["y"], runs[0]["test_records"], runs[0]["train_records"]
-        cms = [confusion_matrix(y, p.argmax(1)).tolist() for p in probs]
-        rec = {"fold": fold, "fingerprint": tc.fingerprint(), "test_records": test_records,
-               "train_records": train_records, "n_beats": int(len(y)), "confusion_matrices": cms}
+        old = _reusable_fold(path, tc, max_epochs)
+        if old is not None:
+            folds.append(old)
+            continue
+        rec = _cv_fold(tc, fold, k, data_dir, out, progress, loaded)
         write_json(path, rec)
         folds.append(rec)
-    per_epoch = []
-    for e in range(max_epochs):
-        pooled = ClassificationReport.from_cm(np.sum([np.array(f["confusion_matrices"][e]) for f in folds], axis=0))
-        m = _fold_metrics(pooled)
-        per_epoch.append({"epochs": e + 1, **m, "score": selection_score(m)})
-    scores = np.array([p["score"] for p in per_epoch])
-    smoothed = np.array([scores[max(0, e - smooth): e + smooth + 1].mean() for e in range(max_epochs)])
-    for p, s in zip(per_epoch, smoothed):
-        p["smoothed_score"] = float(s)
-    # a cosine schedule ends at max_epochs by construction: earlier epochs are not what a shorter run trains
-    fixed = cfg.lr_schedule == "cosine"
-    best = max_epochs - 1 if fixed else int(np.argmax(smoothed))
-    summary = {"model": cfg.model, "k": k, "max_epochs": max_epochs, "smooth": smooth, "fixed_epochs": fixed,
-               "config": dataclasses.asdict(cfg), "per_epoch": per_epoch, "epochs": best + 1,
-               "pooled": {kk: v for kk, v in per_epoch[best].items() if kk != "epochs"},
-               "folds": [{kk: v for kk, v in f.items() if kk != "fingerprint"} for f in folds]}
+    summary = _epochs_summary(cfg, folds, k, max_epochs, smooth)
     write_json(out / "cv_epochs.json", summary)
     (out / "cv_epochs.md").write_text(format_cv_epochs(summary))
     return summary

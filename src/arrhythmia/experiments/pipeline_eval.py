@@ -86,8 +86,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     from ..pipeline.process import classify_recording
     from ..inference.runners import load_runner
     from ..io.wfdb_io import read_wfdb, write_annotations
-    from ..labels import to_aami
-    from ..evaluation.detection import MATCH_WINDOW_S, match_beats
+    from ..evaluation.detection import MATCH_WINDOW_S
     from ..io.output import OutputFolder
 
     guard = OutputFolder(out, "evaluate --detect", inputs=[bundle, data_dir], force=force).check()
@@ -105,25 +104,10 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
             w.writerow(["record", "reference_sample", "detected_sample", "true", "predicted", "confidence"])
             for r in tqdm(records, desc="detect+classify", unit="record", disable=not progress):
                 rec = references[r]() if references else read_wfdb(Path(data_dir) / r)
-                ref = rec.annotations.beats()
-                y = to_aami(ref.symbol)
                 ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
-                pred = ann.proba.argmax(1)
-                tol = int(round(MATCH_WINDOW_S * rec.fs))
-                r2d, d2r = match_beats(ref.sample, ann.sample, tol)
-                cm = np.zeros((6, 6), np.int64)
-                np.add.at(cm, (y[r2d >= 0], pred[r2d[r2d >= 0]]), 1)
-                np.add.at(cm, (y[r2d < 0], 5), 1)
-                np.add.at(cm, (5, pred[d2r < 0]), 1)
+                cm, pred = _score_record(r, rec, ann, w)
                 cm6 += cm
                 per_record[r] = cm.tolist()
-                conf = ann.confidence
-                for i in range(ref.sample.size):
-                    j = r2d[i]
-                    w.writerow([r, int(ref.sample[i]), int(ann.sample[j]) if j >= 0 else "", AAMI_CLASSES[y[i]],
-                                AAMI_CLASSES[pred[j]] if j >= 0 else NONE, f"{conf[j]:.4f}" if j >= 0 else ""])
-                for j in np.flatnonzero(d2r < 0):
-                    w.writerow([r, "", int(ann.sample[j]), NONE, AAMI_CLASSES[pred[j]], f"{conf[j]:.4f}"])
                 write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
                                   extension=ANNOTATOR)
                 bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
@@ -136,6 +120,32 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         write_json(tmp / "metrics.json", result)
         (tmp / "report.md").write_text(format_pipeline(result))
     return result
+
+
+def _score_record(r: str, rec, ann, w) -> tuple[np.ndarray, np.ndarray]:
+    """Match one record's detections to its reference beats (150 ms), write its predictions.csv rows.
+
+    Returns the record's 6x6 confusion matrix (index 5: no beat) and the predicted class of every detection.
+    """
+    from ..evaluation.detection import MATCH_WINDOW_S, match_beats
+    from ..labels import to_aami
+
+    ref = rec.annotations.beats()
+    y = to_aami(ref.symbol)
+    pred = ann.proba.argmax(1)
+    r2d, d2r = match_beats(ref.sample, ann.sample, int(round(MATCH_WINDOW_S * rec.fs)))
+    cm = np.zeros((6, 6), np.int64)
+    np.add.at(cm, (y[r2d >= 0], pred[r2d[r2d >= 0]]), 1)
+    np.add.at(cm, (y[r2d < 0], 5), 1)
+    np.add.at(cm, (5, pred[d2r < 0]), 1)
+    conf = ann.confidence
+    for i in range(ref.sample.size):
+        j = r2d[i]
+        w.writerow([r, int(ref.sample[i]), int(ann.sample[j]) if j >= 0 else "", AAMI_CLASSES[y[i]],
+                    AAMI_CLASSES[pred[j]] if j >= 0 else NONE, f"{conf[j]:.4f}" if j >= 0 else ""])
+    for j in np.flatnonzero(d2r < 0):
+        w.writerow([r, "", int(ann.sample[j]), NONE, AAMI_CLASSES[pred[j]], f"{conf[j]:.4f}"])
+    return cm, pred
 
 
 BXB_STARTS = {"from_300_s": 300.0, "from_0_s": 0.0}

@@ -48,11 +48,21 @@ def check_strip_range(start_s: float, duration_s: float, length_s: float | None 
         raise ArrhythmiaError(f"Invalid value for '--duration': allowed a positive number of seconds; got {duration_s:g}.")
 
 
-def check_review_below(review_below: float) -> float:
-    """``--review-below`` is a confidence: a number from 0 to 1."""
+def check_review_below(review_below: float | None) -> float | None:
+    """``--review-below`` is a confidence: a number from 0 to 1 (None: the model's own default)."""
+    if review_below is None:
+        return None
     if not (np.isfinite(review_below) and 0.0 <= review_below <= 1.0):
         raise ArrhythmiaError(f"Invalid value for '--review-below': allowed 0 to 1; got {review_below:g}.")
     return float(review_below)
+
+
+def review_threshold(review_below: float | None, config: dict) -> float:
+    """The review flag threshold: the one given, else the bundle's (``postprocess.review_below``, chosen in
+    cross-validation by scripts/select_default_model.py), else 0.6."""
+    if review_below is not None:
+        return float(review_below)
+    return float((config.get("postprocess") or {}).get("review_below", REVIEW_BELOW))
 
 
 def model_info(model: Path, runner) -> dict:
@@ -62,7 +72,7 @@ def model_info(model: Path, runner) -> dict:
             "tested": tested_figures(runner.config)}
 
 
-def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review_below: float = REVIEW_BELOW,
+def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review_below: float | None = None,
              start_s: float = 0.0, duration_s: float = 60.0, pages: bool = False, force: bool = False,
              runner=None, detector: str = "default", adapt: bool = True) -> dict:
     """Annotate one recording; see the module docstring for the outputs.
@@ -79,8 +89,9 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     fs : float, optional
         Sampling rate, required for CSV and NumPy inputs.
     backend : {'auto', 'onnx', 'torch'}
-    review_below : float
-        Beats under this confidence are flagged for review.
+    review_below : float, optional
+        Beats under this confidence are flagged for review; default: the
+        threshold the model's cross-validation chose (:func:`review_threshold`).
     start_s, duration_s : float
         Time range of ``strip.png``.
     pages : bool
@@ -120,7 +131,8 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
     check_strip_range(start_s, duration_s, ann.duration_s)
     with guard.staging() as tmp:
-        summary = write_outputs(ann, tmp, model_info(model, runner), review_below, start_s, duration_s, pages,
+        summary = write_outputs(ann, tmp, model_info(model, runner), review_threshold(review_below, runner.config),
+                                start_s, duration_s, pages,
                                 source=input_path)
     return summary
 

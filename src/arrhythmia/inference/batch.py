@@ -114,7 +114,7 @@ def annotate_many(inputs, out, model=None, fs=None, backend: str = "auto", force
 
     out = Path(out)
     inputs = [Path(p) for p in inputs]
-    check_review_below(kwargs.get("review_below", 0.6))
+    check_review_below(kwargs.get("review_below"))
     check_strip_range(kwargs.get("start_s", 0.0), kwargs.get("duration_s", 60.0))
     model = _model_or_default(model)
     folders = sorted({p.parent for p in inputs})

@@ -116,7 +116,8 @@ def _summary(ann, labels, conf, wfdb_name: str, model_info: dict, review_below: 
         "low_confidence": int((conf < review_below).sum()), "review_below": review_below,
         "detection_lead": ann.lead, "adaptation": ann.adaptation, "model": model_info,
     })
-    summary.update(episode_summary(ann.episodes, ann.sample, ann.fs, ann.duration_s - ann.unreadable_s))
+    summary.update(episode_summary(ann.episodes, ann.sample, ann.fs, ann.duration_s - ann.unreadable_s,
+                                   ann.unreadable))
     return summary
 
 

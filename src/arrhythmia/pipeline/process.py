@@ -160,7 +160,9 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
         the calibration (``annotate --no-adapt``).
 
     Detections in unreadable stretches (:mod:`arrhythmia.preprocessing.quality`) become beats of class Q: no S or
-    V is invented in noise, the beat still counts as detected, and no burden figure counts it.
+    V is invented in noise, the beat still counts as detected, and no burden figure counts it. AF episodes
+    (:func:`arrhythmia.rhythm.af.detect_af`) are found from the readable beats' RR intervals; the bundle's
+    ``postprocess`` settings say whether S beats inside them are relabelled N.
 
     Raises
     ------
@@ -169,6 +171,7 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
         rate (a wrong ``--fs``), naming the input.
     """
     from ..preprocessing.quality import noise_annotations
+    from ..rhythm.af import detect_af
     from .adapt import postprocess
     from .segment import BeatConfig, segment
 
@@ -182,13 +185,15 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     x, kept, rr = segment(rec, peaks, cfg)
     proba = runner.predict_proba(x, rr).astype(np.float32)
     samples, readable = peaks[kept], ok[kept]
-    episodes: list = []
+    # AF/flutter episodes from the readable beats' RR intervals, leaving out intervals at beats the network calls V
+    labels = np.asarray(AAMI_CLASSES)[proba[readable].argmax(1)]
+    af = detect_af(samples[readable], rec.fs, rec.signal.shape[1], labels=labels)
     post = np.array(proba, dtype=np.float64)
-    post[readable], info = postprocess(proba[readable], runner.config.get("postprocess"), np.zeros((0, 2), np.int64),
+    post[readable], info = postprocess(proba[readable], runner.config.get("postprocess"), af.episodes,
                                        samples[readable], adapt)
     post[~readable] = np.eye(len(AAMI_CLASSES))[AAMI_CLASSES.index("Q")]
     ns, _, nsub = noise_annotations(q)
     return AnnotatedRecording(rec.name, rec.fs, samples, post.astype(np.float32), int(peaks.size),
                               rec.leads[0], rec.signal[0], recording.duration, detector=d.detector,
                               proba_model=proba, unreadable=q.stretches(), n_unreadable=int((~readable).sum()),
-                              readable=readable, noise_marks=(ns, nsub), episodes=episodes, adaptation=info)
+                              readable=readable, noise_marks=(ns, nsub), episodes=af.episode_dicts(), adaptation=info)

@@ -61,6 +61,18 @@ def format_summary(s: dict) -> str:
         lines.append("runs: " + "; ".join(f"{k} x{v}" for k, v in s["runs"].items()))
     else:
         lines.append("runs: none")
+    eps = s.get("af_episodes") or []
+    if eps:
+        lines.append(f"atrial fibrillation/flutter: {len(eps)} episode{'s' if len(eps) > 1 else ''}, burden "
+                     f"{s['af_burden_pct']} % of the readable time (longest {max(e['duration_s'] for e in eps):.0f} s)")
+    elif "af_episodes" in s:
+        lines.append("atrial fibrillation/flutter: none found")
+    if s.get("unreadable_s"):
+        lines.append(f"unreadable (noise or lead off): {s['unreadable_s']:.0f} s, {s.get('n_unreadable_beats', 0)} "
+                     "detections there labelled Q")
+    ad = s.get("adaptation") or {}
+    if ad.get("why") and ad.get("why") != "the model has no post-processing settings":
+        lines.append(f"adaptation: {ad['why']}")
     if s.get("low_confidence"):
         lines.append(f"{s['low_confidence']} beats below confidence {s['review_below']} marked for review")
     t = (s.get("model") or {}).get("tested")

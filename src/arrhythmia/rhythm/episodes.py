@@ -39,8 +39,11 @@ def rhythm_marks(episodes, beat_samples=None) -> tuple[np.ndarray, list[str]]:
     return np.asarray(samples, dtype=np.int64), aux
 
 
-def episode_summary(episodes, beat_samples, fs: float, readable_s: float) -> dict:
+def episode_summary(episodes, beat_samples, fs: float, readable_s: float, unreadable=None) -> dict:
     """AF/flutter burden and the episodes, for ``summary.json``.
+
+    ``unreadable``: [start, stop) sample ranges that are not readable; episode time inside them counts in no
+    burden (the burden is AF time over readable time, both without them).
 
     Returns
     -------
@@ -50,7 +53,7 @@ def episode_summary(episodes, beat_samples, fs: float, readable_s: float) -> dic
     """
     eps = sorted(episodes or [], key=lambda e: e["start"])
     s = np.asarray(beat_samples, dtype=np.int64)
-    dur = sum(e["end"] - e["start"] for e in eps) / fs
+    dur = sum(e["end"] - e["start"] - _overlap(e["start"], e["end"], unreadable) for e in eps) / fs
     inside = np.zeros(s.size, bool)
     for e in eps:
         inside |= (s >= e["start"]) & (s < e["end"])
@@ -60,3 +63,11 @@ def episode_summary(episodes, beat_samples, fs: float, readable_s: float) -> dic
         "af_episodes": [{"start_s": round(e["start"] / fs, 2), "end_s": round(e["end"] / fs, 2),
                          "duration_s": round((e["end"] - e["start"]) / fs, 2), "rhythm": e["rhythm"]} for e in eps],
     }
+
+
+def _overlap(a: int, b: int, ranges) -> int:
+    """Samples of [a, b) inside the union of disjoint [start, stop) ``ranges``."""
+    if ranges is None or len(ranges) == 0:
+        return 0
+    r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+    return int(np.clip(np.minimum(r[:, 1], b) - np.maximum(r[:, 0], a), 0, None).sum())

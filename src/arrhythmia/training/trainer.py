@@ -152,12 +152,15 @@ def fit(model, train, val, cfg: TrainConfig, out_dir, resume: bool = False,
     if state.best_state is not None:
         model.load_state_dict(state.best_state)
     model.to("cpu")
-    if data.has_val:
-        _, rep = _validate(model, data.x_val, data.rr_val, data.y_val, "cpu")
-    else:
-        rep = ClassificationReport.from_cm(np.zeros((model.n_classes, model.n_classes), np.int64))
-    return FitResult(history=state.history, best_epoch=state.best_epoch + 1, report=rep,
+    return FitResult(history=state.history, best_epoch=state.best_epoch + 1, report=_final_report(model, data),
                      epochs_run=len(state.history))
+
+
+def _final_report(model, data) -> ClassificationReport:
+    """The kept weights' validation report (an empty one without validation beats)."""
+    if data.has_val:
+        return _validate(model, data.x_val, data.rr_val, data.y_val, "cpu")[1]
+    return ClassificationReport.from_cm(np.zeros((model.n_classes, model.n_classes), np.int64))
 
 
 @dataclass
