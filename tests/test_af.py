@@ -231,3 +231,24 @@ def test_rhythm_annotations_adjacent_episodes_give_one_mark():
     assert s.tolist() == [0, 100, 500] and aux == [NORMAL_LABEL, AF_LABEL, NORMAL_LABEL]
     s, _, aux = rhythm_annotations([[100, 300], [300, 500]], [AF_LABEL, "(AFL"], t)
     assert s.tolist() == [0, 100, 300, 500] and aux == [NORMAL_LABEL, AF_LABEL, "(AFL", NORMAL_LABEL]
+
+
+def test_annotate_beats_from(ltafdb, mitdb, tmp_path):
+    """``annotate --beats-from``: an annotation-only record (ltafdb 30, no .dat) gives the rhythm outputs alone; a
+    record with its signal (MIT-BIH 100) has the annotation file's beats classified instead of detected ones."""
+    proc = run_cli("annotate", ltafdb / "30", "--beats-from", "atr", "--out", tmp_path / "lt")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads((tmp_path / "lt" / "summary.json").read_text())
+    assert s["n_beats"] == 31161 and "af_burden_time_pct" in s and (tmp_path / "lt" / "30.arr").is_file()
+    proc = run_cli("annotate", mitdb / "100", "--beats-from", "atr", "--out", tmp_path / "m")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads((tmp_path / "m" / "summary.json").read_text())
+    ref = wfdb.rdann(str(mitdb / "100"), "atr")
+    beats = np.isin(ref.symbol, list("NLRBAaJSVrFejnE/fQ?"))
+    got = np.loadtxt(tmp_path / "m" / "beats.csv", delimiter=",", skiprows=1, usecols=1).astype(int)
+    # every classified beat is a reference beat; only beats too near the record's ends for a window are left out
+    assert set(got) <= set(ref.sample[beats]) and beats.sum() - got.size <= 2
+    assert s["detector"] == "annotation file .atr"
+    proc = run_cli("annotate", mitdb / "100", "--beats-from", "nosuch", "--out", tmp_path / "x")
+    assert proc.returncode != 0 and "nosuch" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x").exists()

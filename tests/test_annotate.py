@@ -198,3 +198,34 @@ def test_demo(tiny_bundle, tmp_path):
     # same seed, same numbers
     assert run_cli("demo", "--model", tiny_bundle, "--out", tmp_path / "demo2", "--duration", "30").returncode == 0
     assert json.loads((tmp_path / "demo2" / "demo.json").read_text())["true_to_predicted"] == d["true_to_predicted"]
+
+
+def test_af_episodes_and_no_reference_labels_read(mitdb, tmp_path):
+    """With the shipped model: AF found in 203 (AF and flutter throughout) and none in 100 (sinus); the output does not
+    depend on the reference annotation file (a copy of 100 without its .atr gives the same files)."""
+    import shutil
+
+    from arrhythmia.bundle import read_bundle_config
+    from arrhythmia.inference.annotate import default_model_path
+
+    p = run_cli("annotate", mitdb / "203", "--out", tmp_path / "a203")
+    assert p.returncode == 0, p.stderr
+    s = json.loads((tmp_path / "a203" / "summary.json").read_text())
+    assert s["af_episodes"] and s["af_burden_pct"] > 80 and "atrial fibrillation/flutter: " in p.stdout
+    ann = (tmp_path / "a203" / "203.arr").read_bytes()
+    assert b"(AFIB" in ann
+    # the model's own review threshold (chosen in its cross-validation) is the default
+    assert s["review_below"] == read_bundle_config(default_model_path())["postprocess"]["review_below"]
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for ext in ("hea", "dat"):
+        shutil.copy(mitdb / f"100.{ext}", bare / f"100.{ext}")
+    outs = {}
+    for name, src in (("with", mitdb / "100"), ("without", bare / "100")):
+        p = run_cli("annotate", src, "--out", tmp_path / name)
+        assert p.returncode == 0, p.stderr
+        outs[name] = json.loads((tmp_path / name / "summary.json").read_text())
+        assert outs[name]["af_episodes"] == []
+        outs[name]["beats"] = (tmp_path / name / "beats.csv").read_bytes()
+    assert outs["with"]["beats"] == outs["without"]["beats"]
+    assert outs["with"]["beats_per_class"] == outs["without"]["beats_per_class"]

@@ -352,3 +352,32 @@ def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):
         _cfg(model="ensemble")
     with pytest.raises(ArrhythmiaError, match="'members'"):
         _cfg(members=0)
+
+
+def test_train_with_no_options_is_the_shipped_recipe(tmp_path, capsys):
+    """``arrhythmia train --out X`` trains the shipped recipe on DS1 + svdb when svdb is found, else on DS1 with a
+    note naming the fetch command."""
+    import shutil
+
+    from arrhythmia.cli.commands import train_settings
+    from arrhythmia.cli.main import _build_parser
+    from arrhythmia.datasets.references import DataRoots
+    from arrhythmia.training.config import SHIPPED_POOL, SHIPPED_RECIPE
+    from conftest import _mitdb
+
+    args = _build_parser().parse_args(["train", "--out", str(tmp_path / "m")])
+    kw = train_settings(args, DataRoots(mitdb=_mitdb()))
+    assert {k: kw[k] for k in SHIPPED_RECIPE} == SHIPPED_RECIPE and kw["train"] == SHIPPED_POOL
+    lone = tmp_path / "lone" / "mitdb"
+    lone.mkdir(parents=True)
+    shutil.copy(_mitdb() / "100.hea", lone / "100.hea")
+    kw = train_settings(args, DataRoots(mitdb=lone))
+    assert kw["train"] == ("mitdb:DS1",)
+    err = capsys.readouterr().err
+    assert "svdb not found" in err and "arrhythmia data fetch --database svdb" in err
+    # options given win over the recipe
+    args = _build_parser().parse_args(["train", "--out", "x", "--epochs", "7", "--val-fraction", "0.2",
+                                       "--no-median-channels", "--train", "mitdb:DS1"])
+    kw = train_settings(args, DataRoots(mitdb=_mitdb()))
+    assert (kw["epochs"], kw["val_fraction"], kw["median_channels"], kw["patience"], kw["train"]) == \
+        (7, 0.2, False, 6, ("mitdb:DS1",))

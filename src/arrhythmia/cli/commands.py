@@ -278,6 +278,15 @@ def annotate(args) -> int:
     kw = dict(model=args.model, fs=args.fs, backend=args.backend, review_below=args.review_below,
               start_s=args.start, duration_s=args.duration, pages=args.pages, force=args.force,
               detector=args.detector, adapt=not args.no_adapt)
+    if args.beats_from:
+        if src.is_dir():
+            from ..errors import ArrhythmiaError
+
+            raise ArrhythmiaError(f"Invalid value for '--beats-from': allowed with one WFDB record; got the folder {src}.")
+        if not _has_signal(src):  # annotation-only (ltafdb): the rhythm outputs alone
+            args.record, args.fs = str(src), args.fs
+            return rhythm(args)
+        kw["beats_from"] = args.beats_from
     if src.is_dir():
         from ..errors import ArrhythmiaError
         from ..inference.batch import INDEX, annotate_many
@@ -294,6 +303,20 @@ def annotate(args) -> int:
     print(format_summary(s))
     print(f"annotations, beats.csv, summary.json and strip written to {args.out}")
     return 0
+
+
+def _has_signal(src: Path) -> bool:
+    """A WFDB record whose header names at least one signal file that exists."""
+    hea = src if src.suffix == ".hea" else src.with_name(src.name + ".hea")
+    if not hea.is_file():
+        return False
+    try:
+        import wfdb
+
+        h = wfdb.rdheader(str(hea.with_suffix("")))
+    except Exception:  # a corrupt header: the reader names the problem
+        return True
+    return bool(h.n_sig) and all((hea.parent / f).is_file() for f in set(h.file_name or []))
 
 
 def _report_line(line: str) -> None:

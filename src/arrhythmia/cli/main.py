@@ -238,6 +238,9 @@ def _add_annotate(sub, c) -> None:
     p.add_argument("--no-adapt", action="store_true",
                    help="do not adapt the model to the recording (no label is read either way): the plain, "
                         "calibrated model")
+    p.add_argument("--beats-from", default=None, metavar="ANNOTATOR",
+                   help="WFDB input: classify the beats of this annotation file (atr, qrs, ...) instead of detecting "
+                        "them; a record without a signal gets the rhythm outputs alone (AF episodes and burden)")
     p.add_argument("--out", required=True, help="output folder (new or empty; for a folder input, re-runs skip "
                                                 "recordings already annotated there)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")

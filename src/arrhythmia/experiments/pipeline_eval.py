@@ -82,7 +82,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     from ..bundle import read_bundle_config, write_json
     from ..datasets.records import DS2
     from ..datasets.references import RecordRef
-    from ..inference.outputs import ANNOTATOR
+    from ..inference.outputs import ANNOTATOR, annotation_stream
     from ..pipeline.process import classify_recording
     from ..inference.runners import load_runner
     from ..io.wfdb_io import read_wfdb, write_annotations
@@ -97,7 +97,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
-        per_record, bxb = {}, []
+        per_record, bxb, episodes = {}, [], []
         (tmp / "annotations").mkdir()
         with open(tmp / "predictions.csv", "w", newline="") as f:
             w = csv.writer(f)
@@ -108,10 +108,12 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                 cm, pred = _score_record(r, rec, ann, w)
                 cm6 += cm
                 per_record[r] = cm.tolist()
-                write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
-                                  extension=ANNOTATOR)
+                sample, symbol, subtype, aux = annotation_stream(ann)
+                write_annotations(r, tmp / "annotations", sample, symbol, fs=rec.fs, extension=ANNOTATOR,
+                                  aux_note=aux, subtype=subtype)
+                episodes.append(_af_comparison(r, rec, ann))
                 bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
-        stats = {**pipeline_stats(cm6), "ec57_bxb": _bxb_gross(bxb)}
+        stats = {**pipeline_stats(cm6), "ec57_bxb": _bxb_gross(bxb), "af_episodes": _af_summary(episodes)}
         result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
                   "records": list(records),
                   "backend": runner.backend, "detector": detector, "adapt": adapt, "matching_window_s": MATCH_WINDOW_S,
@@ -120,6 +122,40 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
         write_json(tmp / "metrics.json", result)
         (tmp / "report.md").write_text(format_pipeline(result))
     return result
+
+
+def _af_comparison(r: str, rec, ann):
+    """The record's AF episodes (from the pipeline's beats) against its reference rhythm marks, as epicmp -A from
+    5:00; None when the record carries no rhythm annotation at all."""
+    from ..evaluation.episodes import compare_episodes, episodes_from_rhythm
+
+    a = rec.annotations
+    if a.aux is None or not np.any(a.symbol == "+"):
+        return None
+    n = rec.signal.shape[1]
+    ref = episodes_from_rhythm(a.sample, a.aux, n, symbols=a.symbol)
+    test = np.array([[e["start"], e["end"]] for e in ann.episodes if e["rhythm"].startswith("(AFIB")],
+                    dtype=np.int64).reshape(-1, 2)
+    return compare_episodes(ref, test, rec.fs, start_s=300.0, end_sample=n, record=r)
+
+
+def _af_summary(comparisons) -> dict:
+    """Gross AF episode figures (epicmp/sumstats rules, from 5:00) and one line per record."""
+    from ..evaluation.episodes import gross_episodes
+
+    done = [c for c in comparisons if c is not None]
+    if not done:
+        return {"n_records": 0}
+    g = gross_episodes(done)
+
+    def figs(c):
+        return {k: (None if v != v else float(v)) for k, v in (
+            ("episode_se", c.episode_se), ("episode_ppv", c.episode_ppv), ("duration_se", c.duration_se),
+            ("duration_ppv", c.duration_ppv))}
+
+    return {"n_records": len(done), "from_s": 300.0, "gross": figs(g),
+            "per_record": {c.record: {**figs(c), "reference_s": round(c.ref_duration_s, 1),
+                                      "detected_s": round(c.test_duration_s, 1)} for c in done}}
 
 
 def _score_record(r: str, rec, ann, w) -> tuple[np.ndarray, np.ndarray]:

@@ -74,7 +74,7 @@ def model_info(model: Path, runner) -> dict:
 
 def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review_below: float | None = None,
              start_s: float = 0.0, duration_s: float = 60.0, pages: bool = False, force: bool = False,
-             runner=None, detector: str = "default", adapt: bool = True) -> dict:
+             runner=None, detector: str = "default", adapt: bool = True, beats_from: str | None = None) -> dict:
     """Annotate one recording; see the module docstring for the outputs.
 
     Parameters
@@ -105,6 +105,9 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     adapt : bool
         Adapt the model's probabilities to the recording (no label is read; see
         :mod:`arrhythmia.pipeline.adapt`); False: the plain, calibrated model.
+    beats_from : str, optional
+        Annotator (file extension) of a WFDB record whose beat times are
+        classified instead of detected ones; their labels are not read.
 
     Returns
     -------
@@ -128,7 +131,13 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     guard = OutputFolder(out, "annotate", inputs=[*input_files(input_path), model], force=force).check()
     runner = runner or load_runner(model, backend)
     rec = read_input(input_path, fs)
-    ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
+    peaks = None
+    if beats_from:
+        from ..rhythm.from_annotations import read_beat_annotations
+
+        peaks = read_beat_annotations(input_path, beats_from, rec.fs).samples
+    ann = classify_recording(rec, runner, detector=detector, adapt=adapt, peaks=peaks,
+                             peaks_from=f"annotation file .{beats_from}")
     check_strip_range(start_s, duration_s, ann.duration_s)
     with guard.staging() as tmp:
         summary = write_outputs(ann, tmp, model_info(model, runner), review_threshold(review_below, runner.config),

@@ -145,7 +145,22 @@ def detect_beats(rec, detector: str = DEFAULT_DETECTOR):
     return peaks, ok, d, q
 
 
-def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adapt: bool = True) -> AnnotatedRecording:
+def given_beats(rec, peaks, source: str):
+    """Beats taken from an annotation file instead of a detector: the same outputs as :func:`detect_beats`."""
+    from types import SimpleNamespace
+
+    from ..preprocessing.quality import beats_in_readable, signal_quality
+
+    peaks = np.unique(np.asarray(peaks, dtype=np.int64))
+    peaks = peaks[(peaks >= 0) & (peaks < rec.signal.shape[1])]
+    if peaks.size < 3:
+        raise file_error(rec.source or rec.name, f"fewer than 3 beats from {source} inside the signal")
+    q = signal_quality(rec.signal, rec.fs, peaks)
+    return peaks, beats_in_readable(q, peaks), SimpleNamespace(detector=source), q
+
+
+def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adapt: bool = True,
+                       peaks=None, peaks_from: str = "annotation file") -> AnnotatedRecording:
     """Detect and classify every beat of ``recording`` with a runner.
 
     Parameters
@@ -158,6 +173,9 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     adapt : bool
         Apply the bundle's label-free adaptation to the recording (its ``postprocess`` settings); False keeps only
         the calibration (``annotate --no-adapt``).
+    peaks : array_like of int, optional
+        Beat times (samples) to classify instead of detecting them (``annotate --beats-from``); ``peaks_from``
+        names their source in the summary.
 
     Detections in unreadable stretches (:mod:`arrhythmia.preprocessing.quality`) become beats of class Q: no S or
     V is invented in noise, the beat still counts as detected, and no burden figure counts it. AF episodes
@@ -181,7 +199,7 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
         raise file_error(src, f"recording too short ({recording.duration:.1f} s); at least {MIN_DURATION_S:g} s "
                               "are needed to detect and classify beats")
     rec = model_leads(recording, cfg)
-    peaks, ok, d, q = detect_beats(rec, detector)
+    peaks, ok, d, q = detect_beats(rec, detector) if peaks is None else given_beats(rec, peaks, peaks_from)
     x, kept, rr = segment(rec, peaks, cfg)
     proba = runner.predict_proba(x, rr).astype(np.float32)
     samples, readable = peaks[kept], ok[kept]
