@@ -306,6 +306,7 @@ def test_members_train_an_ensemble_of_the_single_models(mitdb, tmp_path):
 
     p = run_cli("train", "--records", "101,119,100", "--imbalance", "sampler", "--median-channels",
                 "--lr-schedule", "cosine", "--epochs", "1", "--val-fraction", "0", "--seed", "3", "--members", "2",
+                "--rr-features", "base", "--epoch-beats", "0", "--patience", "6",
                 "--out", tmp_path / "ens", "--data-dir", mitdb)
     assert p.returncode == 0, p.stderr
     assert "morph_rr (ensemble of 2) written" in p.stdout

@@ -95,12 +95,29 @@ def format_pipeline(r: dict) -> str:
         if e:
             lines.append(f"\nEC57 gross as WFDB bxb/sumstats, {since}: QRS Se {f(e['qrs_se'])} +P {f(e['qrs_ppv'])}, "
                          f"VEB Se {f(e['veb_se'])} +P {f(e['veb_ppv'])}, SVEB Se {f(e['sveb_se'])} +P {f(e['sveb_ppv'])} %")
+    lines += _af_lines(r.get("af_episodes") or {}, f)
     lines += ["", f"macro-F1 (N, S, V, F) {f(r['macro_f1'])} %; accuracy over reference beats {f(r['accuracy'])} %", "",
               "Confusion matrix (rows: reference, `-` = no reference beat; columns: predicted, `-` = missed):", "",
               "| | " + " | ".join(CLASSES6) + " |", "|---" * 7 + "|"]
     for i, c in enumerate(CLASSES6):
         lines.append(f"| **{c}** | " + " | ".join(str(v) for v in r["confusion_matrix"][i]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _af_lines(af: dict, f) -> list[str]:
+    """AF episodes found by the pipeline against the reference rhythm marks (epicmp -A rules, from 5:00)."""
+    if not af.get("n_records"):
+        return []
+    g = af["gross"]
+    lines = ["", f"AF episodes (epicmp -A, from 5:00, gross over {af['n_records']} records): duration Se "
+                 f"{f(g['duration_se'])} +P {f(g['duration_ppv'])} %, episode Se {f(g['episode_se'])} "
+                 f"+P {f(g['episode_ppv'])} %", "",
+             "| record | reference AF s | detected AF s | duration Se % | duration +P % |", "|---|---:|---:|---:|---:|"]
+    for rec, e in af["per_record"].items():
+        if e["reference_s"] or e["detected_s"]:
+            lines.append(f"| {rec} | {e['reference_s']:.0f} | {e['detected_s']:.0f} | {f(e['duration_se'])} | "
+                         f"{f(e['duration_ppv'])} |")
+    return lines
 
 
 def format_cv(s: dict) -> str:
