@@ -89,19 +89,10 @@ def per_record_rows(per_record: dict) -> list[str]:
 
 def af_lines(af: dict) -> list[str]:
     """The AF episode table of DS2 through the whole pipeline (epicmp -A rules, from 5:00)."""
-    if not af.get("n_records"):
-        return []
-    g = af["gross"]
-    out = ["## AF episodes on DS2 (whole pipeline, epicmp -A rules from 5:00)", "",
-           f"Gross over {af['n_records']} records: duration Se {pct(g['duration_se'])} %, duration +P "
-           f"{pct(g['duration_ppv'])} %, episode Se {pct(g['episode_se'])} %, episode +P {pct(g['episode_ppv'])} %. "
-           "Records with reference or detected AF:", "",
-           "| record | reference AF s | detected AF s | duration Se % | duration +P % |", "|---|---:|---:|---:|---:|"]
-    for rec, e in af["per_record"].items():
-        if e["reference_s"] or e["detected_s"]:
-            out.append(f"| {rec} | {e['reference_s']:.0f} | {e['detected_s']:.0f} | {pct(e['duration_se'])} | "
-                       f"{pct(e['duration_ppv'])} |")
-    return out
+    from arrhythmia.reports.markdown import af_episode_lines
+
+    body = af_episode_lines(af, pct)
+    return ["## AF episodes on DS2 (whole pipeline, epicmp -A rules from 5:00)"] + body if body else []
 
 
 def build(chosen: dict, data: Path, work: Path) -> dict:

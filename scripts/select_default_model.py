@@ -50,7 +50,8 @@ CANDIDATES = {
     "context-sqrt": dict(rr_features="context", imbalance="sqrt-sampler"),
 }
 RATES = {"mitdb": 360.0, "svdb": 128.0}
-VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel")
+VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel", "class-weights")
+WEIGHT_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)
 MAX_FLAGGED = 0.05
 GROUPS = {"DS1": lambda k: k.startswith("mitdb:"), "svdb": lambda k: k.startswith("svdb:")}
 
@@ -75,15 +76,50 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     """The label-free post-processing variants scored on the out-of-fold predictions, by name."""
     from arrhythmia.pipeline.adapt import adapt_priors, fit_temperature, temperature_scale
 
+    from arrhythmia.pipeline.adapt import reweight
+
     prior = train_prior(cfg, oof.y)
     temp = fit_temperature(oof.proba, oof.y)
+    per_fold, shipped = nested_weights(oof)
+    fold_of = {}
+    for k in oof.records():
+        fold_of[k] = int(oof.fold[np.flatnonzero(oof.keys == k)[0]])
     return {
         "none": None,
         "priors": lambda k, s, p: adapt_priors(p, prior)[0],
         "temperature": lambda k, s, p: temperature_scale(p, temp),
         "temperature+priors": lambda k, s, p: adapt_priors(temperature_scale(p, temp), prior)[0],
         "af-relabel": af_relabel,
-    }, {"temperature": temp, "train_prior": prior.tolist()}
+        # each record's weights chosen without its fold: the score is not tuned on the beats it scores
+        "class-weights": lambda k, s, p: reweight(p, per_fold[fold_of[k]]),
+    }, {"temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
+        "class_weights_per_fold": per_fold}
+
+
+def best_weights(proba, y) -> list[float]:
+    """The S and V weights (:func:`arrhythmia.pipeline.adapt.reweight`) of :data:`WEIGHT_GRID` with the best
+    selection score on these beats."""
+    from arrhythmia.experiments.pool_cv import scores
+    from arrhythmia.pipeline.adapt import reweight
+
+    best = (-1.0, [1.0] * 5)
+    for ws in WEIGHT_GRID:
+        for wv in WEIGHT_GRID:
+            w = [1.0, ws, wv, 1.0, 1.0]
+            sc = selection_score(scores(y, reweight(proba, w).argmax(1)))
+            if sc > best[0] + 1e-12:
+                best = (sc, w)
+    return best[1]
+
+
+def nested_weights(oof) -> tuple[dict, list[float]]:
+    """Class weights chosen on the other folds' held-out beats for each fold (an honest score), and on all of them
+    (what would ship)."""
+    per_fold = {}
+    for f in np.unique(oof.fold):
+        m = oof.fold != f
+        per_fold[int(f)] = best_weights(oof.proba[m], oof.y[m])
+    return per_fold, best_weights(oof.proba, oof.y)
 
 
 def af_relabel(key: str, samples, proba):
@@ -118,13 +154,16 @@ def choose(results: dict) -> tuple[str, str, float]:
     return best
 
 
-def calibration_section(cfg, oof) -> dict:
-    """Temperature, calibration error and review flag on the chosen candidate's out-of-fold predictions."""
+def calibration_section(cfg, oof, weights=None) -> dict:
+    """Temperature, calibration error and review flag on the chosen candidate's out-of-fold predictions (after the
+    class weights, when the choice has them: the confidences ``annotate`` shows)."""
     from arrhythmia.evaluation.calibration import choose_review_threshold, expected_calibration_error, flag_report
-    from arrhythmia.pipeline.adapt import fit_temperature, temperature_scale
+    from arrhythmia.pipeline.adapt import fit_temperature, reweight, temperature_scale
 
     temp = fit_temperature(oof.proba, oof.y)
     cal = temperature_scale(oof.proba.astype(np.float64), temp)
+    if weights:
+        cal = reweight(cal, weights)
     thr = choose_review_threshold(cal, oof.y, MAX_FLAGGED)
     return {"temperature": temp, "ece_raw": expected_calibration_error(oof.proba, oof.y),
             "ece_calibrated": expected_calibration_error(cal, oof.y), "review_below": thr,
@@ -147,6 +186,10 @@ VARIANT_TEXT = {
               "(Saerens et al. 2002)",
     "temperature+priors": "both",
     "af-relabel": "S beats inside the AF episodes that annotate's RR-based detector finds in the recording -> N",
+    "class-weights": "a decision threshold for S and V: their probabilities times weights from "
+                     f"{WEIGHT_GRID[0]} to {WEIGHT_GRID[-1]}, chosen for each fold on the other folds' held-out beats "
+                     "(nested, so the score is not tuned on the beats it scores); the shipped weights are chosen on "
+                     "all of them",
 }
 
 
@@ -258,7 +301,7 @@ def main():
             oof = out_of_fold(cfg, roots, work / name, k=a.k, verbose=True)
             rs = summarise(cfg, oof)
             results.setdefault(name, {})[str(seed)] = rs
-            for vname in ("none", "priors", "temperature", "temperature+priors"):
+            for vname in VARIANTS:
                 r = rs[vname]
                 p, s, d = r["pooled"], r["groups"]["svdb"], r["groups"]["DS1"]
                 print(f"{name} seed {seed} {vname:<18}: score {100 * r['score']:.1f}  pooled S {100 * p['S_se']:.1f}/"
@@ -271,13 +314,14 @@ def main():
     seed = min(int(s) for s in results[name])
     cfg = config(name, seed)
     oof = out_of_fold(cfg, roots, work / name, k=a.k)
-    cal = calibration_section(cfg, oof)
     fitted = results[name][str(seed)]["fitted"]
+    cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None)
     chosen = {"name": name, "variant": vname, "mean_score_over_seeds": mean, "seeds": sorted(results[name]),
               "config": cfg.to_dict(), "k": a.k, "pooled": results[name][str(seed)][vname]["pooled"],
               "groups": results[name][str(seed)][vname]["groups"], "calibration": cal,
               "postprocess": {"temperature": cal["temperature"], "train_prior": fitted["train_prior"],
                               "adapt_priors": "priors" in vname, "af_relabel": vname == "af-relabel",
+                              "class_weights": fitted["class_weights"] if vname == "class-weights" else None,
                               "min_beats": 300, "review_below": cal["review_below"]}}
     (work / "chosen.json").write_text(json.dumps(chosen, indent=1, default=float))
     Path("docs/default_model_selection.md").write_text(render(results, chosen, results[name][str(seed)][vname]))

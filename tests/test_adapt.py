@@ -68,3 +68,15 @@ def test_postprocess_steps_and_fallbacks():
     assert not info["adapted"] and "too short" in info["why"]
     none, info = postprocess(p, None)
     np.testing.assert_array_equal(none, p)
+
+
+def test_class_weights_by_hand_and_kept_with_no_adapt():
+    from arrhythmia.pipeline.adapt import reweight
+
+    p = np.array([[0.6, 0.4, 0, 0, 0], [0.5, 0.2, 0.3, 0, 0]])
+    w = [1, 2, 0.5, 1, 1]
+    # row 1: 0.6 vs 0.8 -> S wins; row 2: 0.5, 0.4, 0.15 over 1.05
+    expected = [[0.6 / 1.4, 0.8 / 1.4, 0, 0, 0], [0.5 / 1.05, 0.4 / 1.05, 0.15 / 1.05, 0, 0]]
+    np.testing.assert_allclose(reweight(p, w), expected)
+    out, info = postprocess(p, {"temperature": 1.0, "class_weights": w}, adapt=False)
+    assert out[0].argmax() == 1 and not info["adapted"]

@@ -130,6 +130,13 @@ def relabel_in_episodes(proba: np.ndarray, mask: np.ndarray, from_class: int = 1
     return p
 
 
+def reweight(proba: np.ndarray, weights) -> np.ndarray:
+    """Multiply each class's probability by its weight and renormalise (a decision threshold per class: a weight
+    above 1 lowers the probability a class needs to win)."""
+    p = np.asarray(proba, dtype=np.float64) * np.asarray(weights, dtype=np.float64)
+    return p / p.sum(1, keepdims=True)
+
+
 def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
                 adapt: bool = True) -> tuple[np.ndarray, dict]:
     """The label-free steps a bundle's ``postprocess`` settings name, in order: temperature, relabelling inside
@@ -140,7 +147,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     proba : ndarray, shape (n, k)
         The network's probabilities for every beat of one recording, in time order.
     settings : dict or None
-        A bundle's ``postprocess`` section: ``temperature`` (float), ``train_prior`` (k floats),
+        A bundle's ``postprocess`` section: ``temperature`` (float), ``class_weights`` (k floats, applied
+        with the temperature, also with ``adapt=False``), ``train_prior`` (k floats),
         ``adapt_priors`` (bool), ``af_relabel`` (bool), ``min_beats`` (int). None: nothing is done.
     episodes : ndarray, shape (m, 2), optional
         AF/flutter episodes ([start, end) samples) found in the recording.
@@ -164,6 +172,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     t = float(settings.get("temperature", 1.0))
     p = temperature_scale(p, t)
     info["temperature"] = t
+    if settings.get("class_weights"):  # the decision rule chosen in cross-validation: part of the model
+        p = reweight(p, settings["class_weights"])
     if not adapt:
         info["why"] = "turned off (--no-adapt)"
         return p, info

@@ -95,7 +95,7 @@ def format_pipeline(r: dict) -> str:
         if e:
             lines.append(f"\nEC57 gross as WFDB bxb/sumstats, {since}: QRS Se {f(e['qrs_se'])} +P {f(e['qrs_ppv'])}, "
                          f"VEB Se {f(e['veb_se'])} +P {f(e['veb_ppv'])}, SVEB Se {f(e['sveb_se'])} +P {f(e['sveb_ppv'])} %")
-    lines += _af_lines(r.get("af_episodes") or {}, f)
+    lines += af_episode_lines(r.get("af_episodes") or {}, f)
     lines += ["", f"macro-F1 (N, S, V, F) {f(r['macro_f1'])} %; accuracy over reference beats {f(r['accuracy'])} %", "",
               "Confusion matrix (rows: reference, `-` = no reference beat; columns: predicted, `-` = missed):", "",
               "| | " + " | ".join(CLASSES6) + " |", "|---" * 7 + "|"]
@@ -104,8 +104,9 @@ def format_pipeline(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _af_lines(af: dict, f) -> list[str]:
-    """AF episodes found by the pipeline against the reference rhythm marks (epicmp -A rules, from 5:00)."""
+def af_episode_lines(af: dict, f=format_pct) -> list[str]:
+    """AF episodes found by the pipeline against the reference rhythm marks (epicmp -A rules, from 5:00): the gross
+    line and one row per record with reference or detected AF (``evaluate --detect``'s ``af_episodes``)."""
     if not af.get("n_records"):
         return []
     g = af["gross"]
