@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e ".[train,dev,serve]"
+	$(PY) -m pip install -q -e ".[train,dev,serve,dask]"
 	touch $(STAMP)
 
 install: $(STAMP)
