@@ -98,3 +98,10 @@ def test_a_dask_cluster_gives_the_same_bytes(archive, serial, tmp_path, monkeypa
         res = annotate_many(list_inputs(archive), out, client=client)
     assert [r["status"] for r in res.rows] == ["ok", "ok", "failed"]
     _assert_same(serial, out)
+
+
+def test_scheduler_and_jobs_errors(archive, tmp_path):
+    p = run_cli("annotate", archive, "--out", tmp_path / "o", "--scheduler", "localhost")
+    assert p.returncode != 0 and "Invalid value for '--scheduler'" in p.stderr and "Traceback" not in p.stderr
+    p = run_cli("annotate", archive / "100.hea", "--out", tmp_path / "one", "--jobs", "2")
+    assert p.returncode != 0 and "only for a folder input" in p.stderr and not (tmp_path / "one").exists()

@@ -133,14 +133,10 @@ def annotate_many(inputs, out, model=None, fs=None, backend: str = "auto", force
     folders = sorted({p.parent for p in inputs})
     result = BatchResult(out=out)
     with working_folder(out, "annotate-batch", inputs=[*folders, model], force=force, resume=True):
-        rows, tasks, taken = [None] * len(inputs), [], set()
-        for i, p in enumerate(inputs):
-            sub = output_name(p, taken)
-            if not force and is_complete(out / sub, p, model):
-                rows[i] = _row(p, sub, "skipped", summary=_read_summary(out / sub))
-            else:
-                tasks.append(Task(i, str(p), str(out), sub, str(model), backend, dict(fs=fs, **kwargs),
-                                  threads=1 if (jobs > 1 or client is not None) else None))
+        threads = 1 if (jobs > 1 or client is not None) else None  # a worker's model: one thread
+        rows, tasks = _plan(inputs, out, model, force,
+                            lambda i, p, sub: Task(i, str(p), str(out), sub, str(model), backend,
+                                                   dict(fs=fs, **kwargs), threads=threads))
         bar = tqdm(total=len(inputs), desc="annotate", unit="recording", disable=not progress)
         for i, row in enumerate(rows):
             if row is not None:
@@ -156,6 +152,19 @@ def annotate_many(inputs, out, model=None, fs=None, backend: str = "auto", force
             w.writeheader()
             w.writerows(result.rows)
     return result
+
+
+def _plan(inputs: list, out: Path, model: Path, force: bool, task) -> tuple[list, list]:
+    """Each input's output folder name; a ``skipped`` row for those complete already (unless ``force``), else a
+    task (``task(index, path, sub)``). Returns the rows (None where a task will fill it) and the tasks."""
+    rows, tasks, taken = [None] * len(inputs), [], set()
+    for i, p in enumerate(inputs):
+        sub = output_name(p, taken)
+        if not force and is_complete(out / sub, p, model):
+            rows[i] = _row(p, sub, "skipped", summary=_read_summary(out / sub))
+        else:
+            tasks.append(task(i, p, sub))
+    return rows, tasks
 
 
 def _done(bar, report, path: Path, row: dict) -> None:

@@ -108,8 +108,12 @@ def _in_processes(tasks: list, jobs: int):
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=single_thread) as pool:
         futures = {pool.submit(annotate_task, t): t for t in tasks}
-        for f in as_completed(futures):
-            yield _result(f, futures[f])
+        try:
+            for f in as_completed(futures):
+                yield _result(f, futures[f])
+        finally:  # Ctrl-C or a stopped generator: nothing more is started
+            for f in futures:
+                f.cancel()
 
 
 def _on_dask(tasks: list, client):
