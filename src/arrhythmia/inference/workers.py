@@ -44,10 +44,12 @@ def single_thread() -> None:
 
 
 def worker_runner(model: str, backend: str, threads: int | None = None):
-    """The model of ``model`` loaded once per process (and per backend and thread count)."""
+    """The model of ``model`` loaded once per process (and per backend and thread count); loaded again when its
+    files changed (a long-lived Dask worker may serve many batches)."""
     from .runners import load_runner
 
-    key = (str(model), backend, threads)
+    stamp = tuple(p.stat().st_mtime_ns for p in sorted(Path(model).glob("*")) if p.is_file())
+    key = (str(model), backend, threads, stamp)
     if key not in _RUNNERS:
         _RUNNERS[key] = load_runner(model, backend, threads=threads)
     return _RUNNERS[key]
