@@ -101,7 +101,8 @@ def annotate_many(inputs, out, model=None, fs=None, backend: str = "auto", force
     report : callable(str), optional
         Called with one line per recording (ok, skipped or the error), as each is done.
     jobs : int
-        Worker processes (each loads the model once and runs it on one thread); 1: in this process.
+        Worker processes (each loads the model once and runs it on one thread); 1: in this process. They are
+        spawned, so a script that calls this with ``jobs > 1`` does it under ``if __name__ == "__main__":``.
     client : distributed.Client, optional
         Annotate on this Dask cluster instead of ``jobs`` (see :mod:`arrhythmia.inference.workers`): its workers
         must read the inputs, the model and ``out`` at the same paths as this process.

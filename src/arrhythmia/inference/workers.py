@@ -7,7 +7,9 @@ batch's tests compare them byte for byte). A worker loads the model once
 workers use N cores, not N times all of them. A task never raises for a bad
 recording: it returns a ``failed`` row, and the batch goes on.
 
-None of this imports :mod:`distributed` unless a Dask client is given.
+On Dask, the workers' numerical libraries are on one thread already (its nanny
+sets ``OMP_NUM_THREADS=1`` and the like before a worker starts). None of this
+imports :mod:`distributed` unless a Dask client is given.
 """
 
 from __future__ import annotations
