@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e ".[train,dev,serve]"
+	$(PY) -m pip install -q -e ".[train,dev,serve,dask]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_beats.py
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_annotate.py
+	$(PY) benchmarks/bench_archive.py
 	$(PY) benchmarks/bench_serve.py
 
 clean:

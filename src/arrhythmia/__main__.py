@@ -4,4 +4,5 @@ import sys
 
 from .cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not in a worker process that imports it (spawn)
+    sys.exit(main())

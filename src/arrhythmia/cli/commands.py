@@ -289,16 +289,21 @@ def annotate(args) -> int:
         kw["beats_from"] = args.beats_from
     if src.is_dir():
         from ..errors import ArrhythmiaError
-        from ..inference.batch import INDEX, annotate_many
+        from ..inference.batch import INDEX
         from ..io.readers import list_inputs
 
         inputs = list_inputs(src)
         if not inputs:
             raise ArrhythmiaError(f"{src}: no WFDB, CSV, EDF or .npy recording in this folder")
-        res = annotate_many(inputs, args.out, progress=sys.stderr.isatty(), report=_report_line, **kw)
+        res = _annotate_folder(inputs, args, kw)
         done = sum(r["status"] != "failed" for r in res.rows)
         print(f"{done} of {len(inputs)} recordings annotated into {args.out} (index: {Path(args.out) / INDEX})")
         return 1 if res.failed else 0
+    if args.jobs != 1 or args.scheduler:
+        from ..errors import ArrhythmiaError
+
+        raise ArrhythmiaError("Invalid option '--jobs'/'--scheduler': only for a folder input (one recording is "
+                              "annotated in this process)")
     s = run(src, args.out, **kw)
     print(format_summary(s))
     print(f"annotations, beats.csv, summary.json and strip written to {args.out}")
@@ -317,6 +322,17 @@ def _has_signal(src: Path) -> bool:
     except Exception:  # a corrupt header: the reader names the problem
         return True
     return bool(h.n_sig) and all((hea.parent / f).is_file() for f in set(h.file_name or []))
+
+
+def _annotate_folder(inputs, args, kw):
+    from ..inference.batch import annotate_many
+
+    if args.scheduler is None:
+        return annotate_many(inputs, args.out, progress=sys.stderr.isatty(), report=_report_line, jobs=args.jobs, **kw)
+    from ..inference.workers import connect
+
+    with connect(args.scheduler) as client:
+        return annotate_many(inputs, args.out, progress=sys.stderr.isatty(), report=_report_line, client=client, **kw)
 
 
 def _report_line(line: str) -> None:

@@ -244,6 +244,11 @@ def _add_annotate(sub, c) -> None:
     p.add_argument("--out", required=True, help="output folder (new or empty; for a folder input, re-runs skip "
                                                 "recordings already annotated there)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="folder input: annotate in this many worker processes (one model thread each; default 1)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="folder input: annotate on the Dask cluster of this scheduler; its workers must see the "
+                        "recordings, the model and --out at the same paths (needs arrhythmia[dask])")
     p.set_defaults(func=c.annotate)
 
 

@@ -130,7 +130,7 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     model = _model_or_default(model)
     guard = OutputFolder(out, "annotate", inputs=[*input_files(input_path), model], force=force).check()
     runner = runner or load_runner(model, backend)
-    rec = read_input(input_path, fs)
+    rec = read_input(input_path, fs, annotations=False)  # no reference is read: none is used
     peaks = None
     if beats_from:
         from ..rhythm.from_annotations import read_beat_annotations

@@ -2,7 +2,9 @@
 
 One bad recording does not stop the others: it is reported (one line, and a
 row of ``index.csv`` with its error) and the batch goes on; the caller's exit
-code says that something failed. The model is loaded once.
+code says that something failed. The model is loaded once per process. The
+recordings are annotated in this process, in ``jobs`` worker processes or on
+a Dask cluster (:mod:`arrhythmia.inference.workers`), with the same outputs.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def is_complete(folder: Path, source: Path, model: Path) -> bool:
 
 
 def annotate_many(inputs, out, model=None, fs=None, backend: str = "auto", force: bool = False,
-                  progress: bool = False, report=None, **kwargs) -> BatchResult:
+                  progress: bool = False, report=None, jobs: int = 1, client=None, **kwargs) -> BatchResult:
     """Annotate every recording of ``inputs`` into ``out/<name>/`` and write ``out/index.csv``.
 
     Parameters
@@ -95,52 +97,81 @@ def annotate_many(inputs, out, model=None, fs=None, backend: str = "auto", force
     force : bool
         Annotate again recordings whose output is complete.
     progress : bool
-        A progress bar.
+        A progress bar (one, whatever ``jobs``).
     report : callable(str), optional
-        Called with one line per recording (ok, skipped or the error).
+        Called with one line per recording (ok, skipped or the error), as each is done.
+    jobs : int
+        Worker processes (each loads the model once and runs it on one thread); 1: in this process. They are
+        spawned, so a script that calls this with ``jobs > 1`` does it under ``if __name__ == "__main__":``.
+    client : distributed.Client, optional
+        Annotate on this Dask cluster instead of ``jobs`` (see :mod:`arrhythmia.inference.workers`): its workers
+        must read the inputs, the model and ``out`` at the same paths as this process.
     **kwargs
-        Passed to :func:`~arrhythmia.inference.annotate.annotate` (review_below, start_s, duration_s, pages).
+        Passed to :func:`~arrhythmia.inference.annotate.annotate` (review_below, start_s, duration_s, pages,
+        detector, adapt).
 
     Returns
     -------
     BatchResult
+        Its rows are in the order of ``inputs``, wherever and in whichever order the recordings were done, so
+        ``index.csv`` and every output are the same for any ``jobs`` or cluster.
     """
     from tqdm.auto import tqdm
 
-    from ..errors import ArrhythmiaError
+    from ..errors import check_option
     from ..io.output import OutputFile, working_folder
-    from .annotate import _model_or_default, annotate, check_review_below, check_strip_range
-    from .runners import load_runner
+    from ..preprocessing.detectors import DETECTORS
+    from .annotate import _model_or_default, check_review_below, check_strip_range
+    from .workers import Task, check_jobs, run_tasks
 
     out = Path(out)
     inputs = [Path(p) for p in inputs]
     check_review_below(kwargs.get("review_below"))
     check_strip_range(kwargs.get("start_s", 0.0), kwargs.get("duration_s", 60.0))
+    check_jobs(jobs)
+    check_option("--detector", kwargs.get("detector", "default"), DETECTORS)
     model = _model_or_default(model)
     folders = sorted({p.parent for p in inputs})
     result = BatchResult(out=out)
-    taken: set = set()
     with working_folder(out, "annotate-batch", inputs=[*folders, model], force=force, resume=True):
-        runner = load_runner(model, backend)
-        for p in tqdm(inputs, desc="annotate", unit="recording", disable=not progress):
-            sub = output_name(p, taken)
-            if not force and is_complete(out / sub, p, model):
-                row = _row(p, sub, "skipped", summary=_read_summary(out / sub))
-            else:
-                try:
-                    s = annotate(p, out / sub, model=model, fs=fs, backend=backend, force=True, runner=runner,
-                                 **kwargs)
-                    row = _row(p, sub, "ok", summary=s)
-                except ArrhythmiaError as exc:
-                    row = _row(p, sub, "failed", error=str(exc))
-            result.rows.append(row)
-            if report is not None:
-                report(_line(p, row))
+        threads = 1 if (jobs > 1 or client is not None) else None  # a worker's model: one thread
+        rows, tasks = _plan(inputs, out, model, force,
+                            lambda i, p, sub: Task(i, str(p), str(out), sub, str(model), backend,
+                                                   dict(fs=fs, **kwargs), threads=threads))
+        bar = tqdm(total=len(inputs), desc="annotate", unit="recording", disable=not progress)
+        for i, row in enumerate(rows):
+            if row is not None:
+                _done(bar, report, inputs[i], row)
+        subs = {t.index: t.sub for t in tasks}
+        for i, status, error, summary in run_tasks(tasks, jobs, client):
+            rows[i] = _row(inputs[i], subs[i], status, error=error, summary=summary)
+            _done(bar, report, inputs[i], rows[i])
+        bar.close()
+        result.rows = rows
         with OutputFile(out / INDEX, replaceable=True).staging() as tmp, open(tmp, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=INDEX_COLUMNS)
             w.writeheader()
             w.writerows(result.rows)
     return result
+
+
+def _plan(inputs: list, out: Path, model: Path, force: bool, task) -> tuple[list, list]:
+    """Each input's output folder name; a ``skipped`` row for those complete already (unless ``force``), else a
+    task (``task(index, path, sub)``). Returns the rows (None where a task will fill it) and the tasks."""
+    rows, tasks, taken = [None] * len(inputs), [], set()
+    for i, p in enumerate(inputs):
+        sub = output_name(p, taken)
+        if not force and is_complete(out / sub, p, model):
+            rows[i] = _row(p, sub, "skipped", summary=_read_summary(out / sub))
+        else:
+            tasks.append(task(i, p, sub))
+    return rows, tasks
+
+
+def _done(bar, report, path: Path, row: dict) -> None:
+    bar.update(1)
+    if report is not None:
+        report(_line(path, row))
 
 
 def _read_summary(folder: Path) -> dict:

@@ -39,7 +39,7 @@ class OnnxRunner:
         self.inputs = [i.name for i in session.get_inputs()]
 
     @classmethod
-    def from_file(cls, path, config: dict | None = None) -> "OnnxRunner":
+    def from_file(cls, path, config: dict | None = None, threads: int | None = None) -> "OnnxRunner":
         import onnxruntime as ort
 
         path = Path(path)
@@ -47,6 +47,8 @@ class OnnxRunner:
             raise file_error(path, "ONNX model not found")
         so = ort.SessionOptions()
         so.log_severity_level = 3
+        if threads:
+            so.intra_op_num_threads = so.inter_op_num_threads = int(threads)
         try:
             sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
         except Exception as exc:
@@ -85,11 +87,13 @@ class TorchRunner:
         return predict_proba(self.model, x, rr, batch_size=batch_size, device=self.device)
 
 
-def load_runner(bundle, backend: str = "auto"):
+def load_runner(bundle, backend: str = "auto", threads: int | None = None):
     """A runner for a bundle folder.
 
     ``auto`` uses ``model.onnx`` with onnxruntime when the bundle has one,
-    else torch. ``onnx`` needs neither torch nor the weights file.
+    else torch. ``onnx`` needs neither torch nor the weights file. ``threads``:
+    the threads the model may use (a batch's worker process: 1); None leaves
+    the library's default (every core).
     """
     import warnings
 
@@ -100,7 +104,7 @@ def load_runner(bundle, backend: str = "auto"):
     cfg = read_bundle_config(bundle)
     stale = False
     if backend in ("auto", "onnx") and (bundle / ONNX).is_file():
-        runner = OnnxRunner.from_file(bundle / ONNX)
+        runner = OnnxRunner.from_file(bundle / ONNX, threads=threads)
         if onnx_matches(cfg, runner.config):
             runner.config = cfg
             return runner
@@ -118,5 +122,9 @@ def load_runner(bundle, backend: str = "auto"):
         what = "a stale model.onnx" if stale else "no model.onnx"
         raise ArrhythmiaError(f"{bundle}: has {what} and torch is not installed; "
                               "export it with 'arrhythmia export' on a machine with torch") from None
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
     model, cfg = load_bundle(bundle)
     return TorchRunner(model, cfg)

@@ -123,12 +123,21 @@ def _remove_owned(folder: Path, marker: dict | None, keep=()) -> None:
             pass
 
 
+def created() -> str:
+    """The time a marker records (UTC, to the second): now, or ``$SOURCE_DATE_EPOCH`` when set (the
+    reproducible-builds convention), so that two runs can give byte-identical output folders."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch.isdigit()
+            else datetime.datetime.now(datetime.timezone.utc))
+    return when.isoformat(timespec="seconds")
+
+
 def _write_marker(folder: Path, command: str, inputs, files, complete: bool = True, extra: dict | None = None) -> None:
     from .. import __version__
 
     marker = {
         "tool": "arrhythmia", "version": __version__, "command": command,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": created(),
         "inputs": [str(_resolve(p)) for p in inputs if p is not None],
         "complete": bool(complete),
         "files": sorted(str(f) for f in files),

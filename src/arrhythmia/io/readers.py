@@ -162,8 +162,8 @@ def read_edf(path, fs=None) -> Recording:
     return _finish(path, path.stem, sig, file_fs, labels)
 
 
-def read_wfdb_input(path, fs=None) -> Recording:
-    """A WFDB record; reference annotations (``.atr``) are read when present."""
+def read_wfdb_input(path, fs=None, annotations: bool = True) -> Recording:
+    """A WFDB record; reference annotations (``.atr``) are read when present (and ``annotations``)."""
     from .wfdb_io import read_wfdb, read_header
 
     p = Path(path)
@@ -171,12 +171,12 @@ def read_wfdb_input(path, fs=None) -> Recording:
     header = read_header(p)
     if fs is not None and abs(float(fs) - float(header.fs)) > 1e-6:
         raise ArrhythmiaError(f"Invalid value for '--fs': {p}.hea records its own rate {header.fs:g} Hz; got {float(fs):g}.")
-    has_atr = p.with_suffix(".atr").is_file()
+    has_atr = annotations and p.with_suffix(".atr").is_file()
     rec = read_wfdb(p, annotator="atr" if has_atr else None)
     return _finish(rec.source, rec.name, rec.signal, rec.fs, rec.leads, rec.annotations)
 
 
-def read_input(path, fs=None) -> Recording:
+def read_input(path, fs=None, annotations: bool = True) -> Recording:
     """Read any supported input (see the module's table).
 
     Parameters
@@ -185,6 +185,8 @@ def read_input(path, fs=None) -> Recording:
     fs : float, optional
         Sampling rate in Hz; required for CSV and NumPy, checked against the
         file for WFDB and EDF.
+    annotations : bool
+        Read a WFDB record's reference annotations (``.atr``) too; ``annotate``, which never uses them, does not.
 
     Raises
     ------
@@ -195,7 +197,7 @@ def read_input(path, fs=None) -> Recording:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in ("", ".dat", ".atr") and p.with_suffix(".hea").is_file():
-        return read_wfdb_input(p.with_suffix(""), fs)
+        return read_wfdb_input(p.with_suffix(""), fs, annotations)
     if not p.exists():
         raise file_error(p, "file not found")
     if p.is_dir():
@@ -203,6 +205,8 @@ def read_input(path, fs=None) -> Recording:
     readers = {".hea": read_wfdb_input, ".csv": read_csv, ".edf": read_edf, ".npy": read_npy}
     if suffix not in readers:
         raise file_error(p, f"unknown format {suffix or '(no extension)'!r}; allowed WFDB (.hea), .csv, .edf, .npy")
+    if suffix == ".hea":
+        return read_wfdb_input(p, fs, annotations)
     return readers[suffix](p, fs)
 
 

@@ -10,6 +10,7 @@ from .figures import CLASS_COLORS, _plt
 
 SHADE_COLORS = {"unreadable": "0.6", "(AFIB": "#fdae6b", "(AFL": "#fdd0a2"}
 SHADE_LABELS = {"unreadable": "unreadable", "(AFIB": "AF", "(AFL": "flutter"}
+STRIP_RC = {"xtick.labelsize": 8, "ytick.left": False, "ytick.labelleft": False, "xtick.minor.visible": False}
 
 
 def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: float = 0.0,
@@ -28,8 +29,46 @@ def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: fl
     samples = np.asarray(samples)
     conf = np.asarray(confidence, dtype=float)
     n_rows = max(1, int(np.ceil(duration_s / seconds_per_row)))
-    fig, axes = plt.subplots(n_rows, 1, figsize=(16, 2.1 * n_rows + 0.6), squeeze=False)
-    for r, ax in enumerate(axes[:, 0]):
+    # tick styles set before the axes exist: changing them afterwards (tick_params) rebuilds every tick
+    with plt.rc_context(STRIP_RC):
+        fig, axes = plt.subplots(n_rows, 1, figsize=(16, 2.1 * n_rows + 0.6), squeeze=False)
+        _rows(axes[:, 0], x, fs, samples, labels, conf, start_s, seconds_per_row, review_below, shade)
+    handles = [plt.Line2D([], [], color=c, lw=3, label=k) for k, c in CLASS_COLORS.items()]
+    for kind in dict.fromkeys(k for _, _, k in shade):
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=SHADE_COLORS.get(kind, "#fdd49e"), alpha=0.35,
+                                     label=SHADE_LABELS.get(kind, kind)))
+    handles.append(plt.Line2D([], [], marker="o", mfc="none", mec="red", ls="", label=f"review (< {review_below:.2f})"))
+    fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=8)
+    fig.suptitle(title + (f"  (lead {lead})" if lead else ""), x=0.01, ha="left", fontsize=10)
+    # fixed margins (in inches, so the same for any number of rows) instead of tight_layout, which lays out
+    # every text of the page once more only to measure it
+    h = fig.get_figheight()
+    fig.subplots_adjust(left=0.012, right=0.992, bottom=0.45 / h, top=1 - 0.55 / h, hspace=0.42 * n_rows / h)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return Path(path)
+
+
+def _beats(ax, ts, labels, conf, lo: float, hi: float, span: float, review_below: float) -> None:
+    """One row's beats: a class-coloured band at each (one collection for all), the class letter above and the
+    confidence below, a red circle and '?' for those to review."""
+    colors = [CLASS_COLORS.get(lab, "k") for lab in labels]
+    if len(ts):
+        ax.vlines(ts, lo - 0.35 * span, hi + 0.45 * span, colors=colors, alpha=0.25, lw=3)
+    for t, lab, c, color in zip(ts, labels, conf, colors):
+        ax.text(t, hi + 0.18 * span, lab, color=color, ha="center", fontsize=10, fontweight="bold")
+        ax.text(t, lo - 0.28 * span, f"{c:.2f}", color=color, ha="center", fontsize=7)
+    low = conf < review_below
+    if low.any():
+        ax.plot(ts[low], np.full(low.sum(), hi + 0.3 * span), "o", mfc="none", mec="red", ms=14, mew=1.5, ls="")
+        for t in ts[low]:
+            ax.text(t + 0.12, hi + 0.3 * span, "?", color="red", fontsize=10)
+
+
+def _rows(axes, x, fs: float, samples, labels, conf, start_s: float, seconds_per_row: float, review_below: float,
+          shade) -> None:
+    """The page's rows: shading, the signal, its beats."""
+    for r, ax in enumerate(axes):
         t0 = start_s + r * seconds_per_row
         a, b = int(t0 * fs), min(int((t0 + seconds_per_row) * fs), x.size)
         if a >= x.size:
@@ -46,26 +85,5 @@ def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: fl
         ax.set_ylim(lo - 0.35 * span, hi + 0.45 * span)
         ax.set_xlim(t0, t0 + seconds_per_row)
         m = (samples >= a) & (samples < b)
-        for s, lab, c in zip(samples[m], np.asarray(labels)[m], conf[m]):
-            ts = s / fs
-            color = CLASS_COLORS.get(lab, "k")
-            ax.axvline(ts, color=color, alpha=0.25, lw=3)
-            ax.text(ts, hi + 0.18 * span, lab, color=color, ha="center", fontsize=10, fontweight="bold")
-            ax.text(ts, lo - 0.28 * span, f"{c:.2f}", color=color, ha="center", fontsize=7)
-            if c < review_below:
-                ax.plot(ts, hi + 0.3 * span, "o", mfc="none", mec="red", ms=14, mew=1.5)
-                ax.text(ts + 0.12, hi + 0.3 * span, "?", color="red", fontsize=10)
-        ax.set_yticks([])
+        _beats(ax, samples[m] / fs, np.asarray(labels)[m], conf[m], lo, hi, span, review_below)
         ax.set_xlabel("s", fontsize=8, labelpad=-2)
-        ax.tick_params(labelsize=8)
-    handles = [plt.Line2D([], [], color=c, lw=3, label=k) for k, c in CLASS_COLORS.items()]
-    for kind in dict.fromkeys(k for _, _, k in shade):
-        handles.append(plt.Rectangle((0, 0), 1, 1, color=SHADE_COLORS.get(kind, "#fdd49e"), alpha=0.35,
-                                     label=SHADE_LABELS.get(kind, kind)))
-    handles.append(plt.Line2D([], [], marker="o", mfc="none", mec="red", ls="", label=f"review (< {review_below:.2f})"))
-    fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=8)
-    fig.suptitle(title + (f"  (lead {lead})" if lead else ""), x=0.01, ha="left", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return Path(path)
