@@ -57,55 +57,13 @@ def _finish(path, name, signal, fs, leads, annotations=None) -> Recording:
 
 
 def read_csv(path, fs) -> Recording:
-    """CSV: one column per lead, optional header row of lead names."""
-    import pandas as pd
+    """CSV: one column per lead, optional header row of lead names (layout checks: :mod:`.csv_reader`)."""
+    from .csv_reader import read_csv_columns
 
     path = Path(path)
     fs = _check_user_fs(path, fs, required=True)
-    try:
-        first = path.open().readline()
-    except UnicodeDecodeError:
-        raise file_error(path, "not a text CSV file") from None
-    cells = [c.strip() for c in first.split(",")]
-    has_header = any(c and not _is_number(c) for c in cells)
-    try:
-        df = pd.read_csv(path, header=0 if has_header else None, dtype=np.float64)
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise file_error(path, f"not a numeric CSV ({str(exc).splitlines()[0]})") from None
-    leads = [str(c) for c in df.columns] if has_header else [f"lead{i}" for i in range(df.shape[1])]
-    signal = df.to_numpy().T
-    keep = _drop_time_columns(path, signal, leads, fs)
-    return _finish(path, path.stem, signal[keep], fs, [leads[i] for i in keep])
-
-
-def _drop_time_columns(path, signal, leads, fs) -> list[int]:
-    """Indices of the columns to keep: a strictly increasing column is a time or sample axis, not a lead.
-
-    No ECG rises at every one of thousands of samples; a device's export often
-    starts with such a column. It is left out with a note; when its steps
-    agree with ``fs`` in none of samples, seconds, milliseconds and
-    microseconds, ``fs`` or the file is wrong, and that is an error.
-    """
-    rising = [x.size > 2 and bool(np.all(np.diff(x) > 0)) for x in signal]
-    if all(rising):  # nothing else to read: let the ECG checks speak
-        return list(range(len(signal)))
-    for i in np.flatnonzero(rising):
-        step = float(np.median(np.diff(signal[i])))
-        # a sample index (step 1), or a time in s, ms or us: one of them must give --fs
-        if abs(step - 1.0) > 1e-9 and not any(abs(k / step - fs) <= 0.01 * fs for k in (1.0, 1e3, 1e6)):
-            raise file_error(path, f"column {leads[i]!r} is a time axis with steps of {step:g}: {1 / step:g} Hz in "
-                                   f"seconds, {1e3 / step:g} Hz in ms, {1e6 / step:g} Hz in us, none of them --fs {fs:g}")
-        warnings.warn(f"{path}: column {leads[i]!r} rises at every sample: taken as a time axis and left out",
-                      stacklevel=3)
-    return [i for i, r in enumerate(rising) if not r]
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
+    signal, leads = read_csv_columns(path, fs)
+    return _finish(path, path.stem, signal, fs, leads)
 
 
 def read_npy(path, fs) -> Recording:
