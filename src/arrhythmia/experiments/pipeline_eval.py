@@ -103,7 +103,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
             w = csv.writer(f)
             w.writerow(["record", "reference_sample", "detected_sample", "true", "predicted", "confidence"])
             for r in tqdm(records, desc="detect+classify", unit="record", disable=not progress):
-                rec = references[r]() if references else read_wfdb(Path(data_dir) / r)
+                rec = references[r]() if references else read_wfdb(Path(data_dir) / r, gaps=True)
                 ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
                 cm, pred = _score_record(r, rec, ann, w)
                 cm6 += cm

@@ -29,8 +29,9 @@ import numpy as np
 from ..errors import ArrhythmiaError, file_error
 from .recording import Recording
 
+from .wfdb_io import MAX_FS, MIN_FS
+
 EXTENSIONS = (".hea", ".csv", ".edf", ".npy")
-MIN_FS, MAX_FS = 50.0, 20_000.0
 
 
 def _check_user_fs(path, fs, required: bool):
@@ -44,11 +45,19 @@ def _check_user_fs(path, fs, required: bool):
     return fs
 
 
-def _finish(path, name, signal, fs, leads, annotations=None) -> Recording:
+def _finish(path, name, signal, fs, leads, annotations=None, gaps_ok=False) -> Recording:
+    """The Recording, once its samples are checked: NaN only where the format marks gaps (``gaps_ok``)."""
     signal = np.asarray(signal, dtype=np.float64)
     if signal.ndim != 2 or signal.shape[1] == 0:
         raise file_error(path, "no samples")
-    bad = ~np.isfinite(signal)
+    if gaps_ok:
+        if np.isinf(signal).any():
+            raise file_error(path, "infinite samples")
+        if np.isnan(signal).all():
+            raise file_error(path, "no valid sample: every sample holds WFDB's invalid-sample value")
+        bad = np.zeros(signal.shape, bool)
+    else:
+        bad = ~np.isfinite(signal)
     if bad.any():
         lead, i = np.argwhere(bad)[0]
         raise file_error(path, f"{int(bad.sum())} NaN or infinite samples (first in lead {leads[lead]} at sample {i})")
@@ -130,8 +139,8 @@ def read_wfdb_input(path, fs=None) -> Recording:
     if fs is not None and abs(float(fs) - float(header.fs)) > 1e-6:
         raise ArrhythmiaError(f"Invalid value for '--fs': {p}.hea records its own rate {header.fs:g} Hz; got {float(fs):g}.")
     has_atr = p.with_suffix(".atr").is_file()
-    rec = read_wfdb(p, annotator="atr" if has_atr else None)
-    return _finish(rec.source, rec.name, rec.signal, rec.fs, rec.leads, rec.annotations)
+    rec = read_wfdb(p, annotator="atr" if has_atr else None, gaps=True)
+    return _finish(rec.source, rec.name, rec.signal, rec.fs, rec.leads, rec.annotations, gaps_ok=True)
 
 
 def read_input(path, fs=None) -> Recording:

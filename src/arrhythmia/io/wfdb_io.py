@@ -18,7 +18,7 @@ def _record_path(path) -> Path:
 
 
 def read_header(path):
-    """Read a WFDB header, raising a one-line error naming the file."""
+    """Read a WFDB header, checked (:func:`check_header`), raising a one-line error naming the file."""
     import wfdb
 
     p = _record_path(path)
@@ -26,12 +26,91 @@ def read_header(path):
     if not hea.is_file():
         raise file_error(hea, "header file not found")
     try:
-        return wfdb.rdheader(str(p))
+        text = hea.read_text(encoding="latin-1")
+    except OSError as exc:
+        raise file_error(hea, f"unreadable header ({exc.strerror or exc})") from None
+    _check_record_line(hea, text)
+    try:
+        header = wfdb.rdheader(str(p))
     except Exception as exc:  # wfdb raises many types on malformed text
         raise file_error(hea, f"corrupt header ({type(exc).__name__}: {exc})") from None
+    return check_header(header, hea)
 
 
-def read_wfdb(path, annotator: str | None = "atr", verify: bool = True) -> Recording:
+MIN_FS, MAX_FS = 50.0, 20_000.0
+"""Sampling rates a recording may have (Hz), as for ``--fs``."""
+
+
+def _check_record_line(hea: Path, text: str) -> None:
+    """The record line (``name[/segments] n_signals [fs[/counter][(base)] [length ...]]``), parsed here.
+
+    wfdb-python reads a sampling rate it cannot parse (``-360``, ``abc``) as
+    the WFDB default 250 Hz without a word: a wrong rate, silently.
+    """
+    import re
+
+    line = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), None)
+    if line is None:
+        raise file_error(hea, "empty header: no record line")
+    tokens = line.split()
+    if len(tokens) < 2 or not tokens[1].isdigit():
+        raise file_error(hea, f"record line {line.strip()[:60]!r}: the number of signals must follow the record "
+                              "name")
+    if int(tokens[1]) == 0:
+        raise file_error(hea, "0 signals: the header describes no signal to read")
+    if len(tokens) > 2:
+        fs_text = re.split(r"[/(]", tokens[2], maxsplit=1)[0]
+        try:
+            fs = float(fs_text)
+        except ValueError:
+            raise file_error(hea, f"sampling rate {fs_text!r} is not a number") from None
+        if not (np.isfinite(fs) and MIN_FS <= fs <= MAX_FS):
+            raise file_error(hea, f"sampling rate {fs_text} Hz: allowed {MIN_FS:g}-{MAX_FS:g} Hz")
+
+
+def _supported_formats() -> set[str]:
+    from wfdb.io import _signal
+
+    # every format wfdb-python reads, but 0 (a null signal, no samples) and the FLAC ones (optional codec)
+    return {f for f in getattr(_signal, "INVALID_SAMPLE_VALUE", {"16": -32768, "212": -2048})
+            if f != "0" and not f.startswith("5")}
+
+
+def check_header(header, hea: Path):
+    """Refuse a header whose signals cannot be read: a multi-segment record, no signals, no samples, a format
+    we do not read, or signal files that are missing. Returns ``header``."""
+    if getattr(header, "seg_name", None) is not None:
+        raise file_error(hea, "multi-segment records are not supported; give one of its segments")
+    if not header.n_sig or not header.fmt:
+        raise file_error(hea, "0 signals: the header describes no signal to read")
+    if header.sig_len == 0:
+        raise file_error(hea, "signal length 0: the header describes no samples")
+    bad = sorted(set(header.fmt) - _supported_formats())
+    if bad:
+        raise file_error(hea, f"signal format {bad[0]} is not supported; allowed "
+                              f"{', '.join(sorted(_supported_formats(), key=int))}")
+    for fname in dict.fromkeys(header.file_name or []):
+        if fname == "-" or "/" in fname or "\\" in fname:
+            raise file_error(hea, f"signal file {fname!r}: only files beside the header are read")
+        if not (hea.parent / fname).is_file():
+            raise file_error(hea.parent / fname, f"signal file not found (named in {hea.name})")
+    return header
+
+
+def _gaps_to_nan(d: np.ndarray, fmt) -> np.ndarray:
+    """Digital samples -> float64, WFDB's invalid-sample value of each signal's format as NaN (a gap)."""
+    from wfdb.io import _signal
+
+    table = getattr(_signal, "INVALID_SAMPLE_VALUE", {"16": -32768, "212": -2048})
+    out = d.astype(np.float64)
+    for i, f in enumerate(fmt):
+        nan_value = table.get(f)
+        if nan_value is not None:
+            out[d[:, i] == nan_value, i] = np.nan
+    return out
+
+
+def read_wfdb(path, annotator: str | None = "atr", verify: bool = True, gaps: bool = False) -> Recording:
     """Read a WFDB record, verifying its samples against the header.
 
     Parameters
@@ -45,6 +124,11 @@ def read_wfdb(path, annotator: str | None = "atr", verify: bool = True) -> Recor
     verify : bool
         Check signal length and the 16-bit checksum of every signal against
         the header (the same check as WFDB's ``wfdbcheck``).
+    gaps : bool
+        Samples holding WFDB's invalid-sample value (-32768 in format 16,
+        -2048 in format 212: a gap, a lead off) become NaN, which the
+        pipeline treats as unreadable (:func:`arrhythmia.preprocessing.quality.fill_gaps`);
+        False: they are read as numbers, as before.
 
     Returns
     -------
@@ -62,8 +146,6 @@ def read_wfdb(path, annotator: str | None = "atr", verify: bool = True) -> Recor
     header = read_header(p)
     for fname in sorted(set(header.file_name or [])):
         dat = p.parent / fname
-        if not dat.is_file():
-            raise file_error(dat, "signal file not found")
         if verify and header.fmt and header.fmt[0] == "212" and header.sig_len:
             expected = header.sig_len * header.n_sig * 3 // 2
             size = dat.stat().st_size
@@ -89,7 +171,8 @@ def read_wfdb(path, annotator: str | None = "atr", verify: bool = True) -> Recor
                     )
     gain = np.asarray(rec.adc_gain, dtype=np.float64)
     base = np.asarray(rec.baseline, dtype=np.float64)
-    signal = ((d.astype(np.float64) - base) / gain).T.copy()
+    digital = _gaps_to_nan(d, rec.fmt) if gaps else d.astype(np.float64)
+    signal = ((digital - base) / gain).T.copy()
     annotations = read_annotations(p, annotator) if annotator is not None else None
     return Recording(
         name=p.name,
