@@ -94,6 +94,11 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     # a bundle's test records are keys ('mitdb:100'; older bundles: names); here, names of records in data_dir
     records = tuple(references or records
                     or [RecordRef.parse(r).record for r in cfg.get("training", {}).get("test_records") or DS2])
+    if not references:  # every reference readable, with beats inside its signal, before any work
+        from ..io.wfdb_io import check_reference
+
+        for r in records:
+            check_reference(Path(data_dir) / r)
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)

@@ -84,10 +84,17 @@ def read_npy(path, fs) -> Recording:
     """
     path = Path(path)
     fs = _check_user_fs(path, fs, required=True)
+    with path.open("rb") as f:
+        magic = f.read(6)
+    if magic[:4] == b"PK\x03\x04":
+        raise file_error(path, "a zip archive (an .npz renamed .npy?), not a NumPy array file: save one array "
+                               "with numpy.save")
+    if magic != b"\x93NUMPY":
+        raise file_error(path, "not a NumPy array file (no .npy signature)")
     try:
         a = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise file_error(path, f"not a NumPy array file ({exc})") from None
+    except (ValueError, OSError, EOFError) as exc:
+        raise file_error(path, f"not a readable NumPy array file ({str(exc).splitlines()[0] if str(exc) else 'truncated'})") from None
     if a.dtype.kind not in "iuf":
         raise file_error(path, f"array of {a.dtype} is not numeric")
     if a.ndim == 1:

@@ -204,12 +204,48 @@ def read_annotations(path, annotator: str = "atr") -> Annotations:
     ann_path = p.with_suffix("." + annotator)
     if not ann_path.is_file():
         raise file_error(ann_path, "annotation file not found")
+    if ann_path.stat().st_size == 0:
+        raise file_error(ann_path, "empty annotation file (0 bytes)")
     try:
         ann = wfdb.rdann(str(p), annotator)
     except Exception as exc:
         raise file_error(ann_path, f"corrupt annotation file ({type(exc).__name__}: {exc})") from None
     aux = np.asarray([a or "" for a in (ann.aux_note or [""] * len(ann.sample))], dtype=object)
     return Annotations(np.asarray(ann.sample, dtype=np.int64), np.asarray(ann.symbol, dtype=object), aux)
+
+
+def check_reference(path, annotator: str = "atr") -> Annotations:
+    """The reference beats of a record, checked before any scoring: readable, some beats, all inside the signal.
+
+    Returns
+    -------
+    Annotations
+        Its beat annotations.
+
+    Raises
+    ------
+    ArrhythmiaError
+        A missing, empty or unreadable annotation file, one without a beat
+        (only rhythm or other marks), or beats past the end of the signal,
+        naming the file.
+    """
+    p = _record_path(path)
+    header = read_header(p)
+    ann_path = p.with_suffix("." + annotator)
+    ann = read_annotations(p, annotator)
+    if ann.sample.size == 0:
+        raise file_error(ann_path, "no annotations: nothing to score against")
+    beats = ann.beats()
+    if beats.sample.size == 0:
+        marks = ", ".join(sorted(set(map(str, ann.symbol))))[:40]
+        raise file_error(ann_path, f"no beat annotations (only {marks} marks): nothing to score against")
+    n = header.sig_len
+    outside = (beats.sample < 0) | (beats.sample >= n) if n else beats.sample < 0
+    if outside.any():
+        first = int(beats.sample[outside][0])
+        raise file_error(ann_path, f"{int(outside.sum())} beat(s) outside the signal (first at sample {first}; "
+                                   f"the signal has {n} samples): is it this record's annotation file?")
+    return beats
 
 
 MAX_RECORD_NAME = 64
