@@ -61,7 +61,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     out : str or Path
         Receives ``metrics.json``, ``report.md``, ``predictions.csv``
         (one row per matched, missed or extra beat) and
-        ``annotations/<record>.arr``.
+        ``annotations/<record>.arr`` (a safe WFDB name: ``annotation_files`` in metrics.json maps them).
     records : sequence of str, optional
         Default: the bundle's test records (DS2 for inter-patient). Any
         annotated WFDB records of ``data_dir`` can be given: another
@@ -99,6 +99,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
 
         for r in records:
             check_reference(Path(data_dir) / r)
+    wfdb_names = unique_wfdb_names(records)
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
@@ -113,18 +114,36 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                 cm, pred = _score_record(r, rec, ann, w)
                 cm6 += cm
                 per_record[r] = cm.tolist()
-                write_annotations(r, tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred], fs=rec.fs,
-                                  extension=ANNOTATOR)
+                write_annotations(wfdb_names[r], tmp / "annotations", ann.sample, [AAMI_CLASSES[k] for k in pred],
+                                  fs=rec.fs, extension=ANNOTATOR)
                 bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
         stats = {**pipeline_stats(cm6), "ec57_bxb": _bxb_gross(bxb)}
         result = {"bundle": str(bundle), "model": cfg["model"]["name"], "data_dir": str(data_dir),
                   "records": list(records),
                   "backend": runner.backend, "detector": detector, "adapt": adapt, "matching_window_s": MATCH_WINDOW_S,
                   "classes": list(CLASSES6), "confusion_matrix": cm6.tolist(), **stats,
-                  "per_record_confusion": per_record}
+                  "per_record_confusion": per_record,
+                  "annotation_files": {r: f"annotations/{wfdb_names[r]}.{ANNOTATOR}" for r in records}}
         write_json(tmp / "metrics.json", result)
         (tmp / "report.md").write_text(format_pipeline(result))
     return result
+
+
+def unique_wfdb_names(records) -> dict:
+    """Record -> the WFDB record name of its annotation file (:func:`~arrhythmia.io.wfdb_io.wfdb_record_name`),
+    ``_2``, ``_3`` ... appended where two records would take one name (``my ecg`` and ``my_ecg``)."""
+    from ..io.wfdb_io import wfdb_record_name
+
+    names, used = {}, set()
+    for r in records:
+        base = name = wfdb_record_name(r)
+        k = 1
+        while name.lower() in used:
+            k += 1
+            name = f"{base}_{k}"
+        used.add(name.lower())
+        names[r] = name
+    return names
 
 
 def _score_record(r: str, rec, ann, w) -> tuple[np.ndarray, np.ndarray]:

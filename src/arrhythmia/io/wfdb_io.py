@@ -26,7 +26,7 @@ def read_header(path):
     if not hea.is_file():
         raise file_error(hea, "header file not found")
     try:
-        text = hea.read_text(encoding="latin-1")
+        text = hea.read_bytes().decode("utf-8", "replace")
     except OSError as exc:
         raise file_error(hea, f"unreadable header ({exc.strerror or exc})") from None
     _check_record_line(hea, text)
