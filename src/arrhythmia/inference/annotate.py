@@ -126,8 +126,8 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     check_option("--detector", detector, DETECTORS)
     model = _model_or_default(model)
     guard = OutputFolder(out, "annotate", inputs=[*input_files(input_path), model], force=force).check()
+    rec = read_input(input_path, fs)  # the recording checked before the model is loaded
     runner = runner or load_runner(model, backend)
-    rec = read_input(input_path, fs)
     ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
     check_strip_range(start_s, duration_s, ann.duration_s)
     with guard.staging() as tmp:

@@ -51,21 +51,21 @@ def _check_record_line(hea: Path, text: str) -> None:
 
     line = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), None)
     if line is None:
-        raise file_error(hea, "empty header: no record line")
+        raise file_error(hea, "corrupt header: empty, no record line")
     tokens = line.split()
     if len(tokens) < 2 or not tokens[1].isdigit():
-        raise file_error(hea, f"record line {line.strip()[:60]!r}: the number of signals must follow the record "
-                              "name")
+        raise file_error(hea, f"corrupt header: record line {line.strip()[:60]!r}: the number of signals "
+                              "must follow the record name")
     if int(tokens[1]) == 0:
-        raise file_error(hea, "0 signals: the header describes no signal to read")
+        raise file_error(hea, "corrupt header: 0 signals: the header describes no signal to read")
     if len(tokens) > 2:
         fs_text = re.split(r"[/(]", tokens[2], maxsplit=1)[0]
         try:
             fs = float(fs_text)
         except ValueError:
-            raise file_error(hea, f"sampling rate {fs_text!r} is not a number") from None
+            raise file_error(hea, f"corrupt header: sampling rate {fs_text!r} is not a number") from None
         if not (np.isfinite(fs) and MIN_FS <= fs <= MAX_FS):
-            raise file_error(hea, f"sampling rate {fs_text} Hz: allowed {MIN_FS:g}-{MAX_FS:g} Hz")
+            raise file_error(hea, f"corrupt header: sampling rate {fs_text} Hz: allowed {MIN_FS:g}-{MAX_FS:g} Hz")
 
 
 def _supported_formats() -> set[str]:
