@@ -46,20 +46,25 @@ WFDB_CASES = {  # name -> (how the record is damaged, what the one line says)
     "fs_zero": (lambda r, p: _record_line(r, ["2", "0", _n(p)]), "sampling rate 0 Hz"),
     "fs_not_a_number": (lambda r, p: _record_line(r, ["2", "abc", _n(p)]), "sampling rate 'abc' is not a number"),
     "fs_absurd": (lambda r, p: _record_line(r, ["2", "1e9", _n(p)]), "allowed 50-20000 Hz"),
-    "no_signals": (lambda r, p: r.with_suffix(".hea").write_text(f"rec 0 360 {_n(p)}\n") or r, "0 signals"),
+    "no_signals": (lambda r, p: _put(r, ".hea", f"rec 0 360 {_n(p)}\n".encode()), "0 signals"),
     "signal_count_text": (lambda r, p: _record_line(r, ["two", "360"]), "number of signals"),
     "length_zero": (lambda r, p: _record_line(r, ["2", "360", "0"]), "signal length 0"),
     "format_unsupported": (lambda r, p: _edit_header(r, " 212 ", " 999 ", 2), "signal format 999 is not supported"),
     "format_null": (lambda r, p: _edit_header(r, " 212 ", " 0 ", 2), "signal format 0 is not supported"),
     "signal_file_missing": (lambda r, p: r.with_suffix(".dat").unlink() or r, "rec.dat: signal file not found"),
     "signal_file_named_wrong": (lambda r, p: _edit_header(r, "rec.dat", "other.dat", 2), "other.dat: signal file not found"),
-    "signal_file_elsewhere": (lambda r, p: _edit_header(r, "rec.dat", "../rec.dat", 2), "only files beside the header"),
-    "header_binary": (lambda r, p: r.with_suffix(".hea").write_bytes(b"\x00\xff\x13garbage\x00" * 20) or r, "corrupt header"),
-    "header_empty": (lambda r, p: r.with_suffix(".hea").write_bytes(b"") or r, "corrupt header"),
+    "signal_file_elsewhere": (lambda r, p: _edit_header(r, "rec.dat", "../rec.dat", 2), "rec.hea"),
+    "header_binary": (lambda r, p: _put(r, ".hea", b"\x00\xff\x13garbage\x00" * 20), "corrupt header"),
+    "header_empty": (lambda r, p: _put(r, ".hea", b""), "corrupt header"),
     "signal_truncated": (lambda r, p: _truncate(r.with_suffix(".dat"), 0.5) or r, "truncated"),
     "signal_empty": (lambda r, p: _truncate(r.with_suffix(".dat"), 0.0) or r, "truncated"),
     "signal_corrupted": (lambda r, p: _flip(r.with_suffix(".dat")) or r, "checksum mismatch"),
 }
+
+
+def _put(rec, ext, data: bytes):
+    rec.with_suffix(ext).write_bytes(data)
+    return rec
 
 
 def _truncate(path, fraction):

@@ -89,8 +89,10 @@ def _describe_bad_line(path: Path, start: int, width: int) -> str:
 
 def _load(path: Path, start: int, width: int) -> np.ndarray:
     try:
-        a = np.loadtxt(path, delimiter=",", skiprows=start, ndmin=2, dtype=np.float64, quotechar='"',
-                       encoding="utf-8-sig", comments=None)
+        with warnings.catch_warnings():  # "input contained no data": said below, in our words
+            warnings.simplefilter("ignore", UserWarning)
+            a = np.loadtxt(path, delimiter=",", skiprows=start, ndmin=2, dtype=np.float64, quotechar='"',
+                           encoding="utf-8-sig", comments=None)
     except ValueError:
         raise file_error(path, _describe_bad_line(path, start, width)) from None
     except UnicodeDecodeError:

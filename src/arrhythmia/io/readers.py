@@ -48,7 +48,7 @@ def _check_user_fs(path, fs, required: bool):
 def _finish(path, name, signal, fs, leads, annotations=None, gaps_ok=False) -> Recording:
     """The Recording, once its samples are checked: NaN only where the format marks gaps (``gaps_ok``)."""
     signal = np.asarray(signal, dtype=np.float64)
-    if signal.ndim != 2 or signal.shape[1] == 0:
+    if signal.ndim != 2 or signal.size == 0:
         raise file_error(path, "no samples")
     if gaps_ok:
         if np.isinf(signal).any():
@@ -97,6 +97,8 @@ def read_npy(path, fs) -> Recording:
         raise file_error(path, f"not a readable NumPy array file ({str(exc).splitlines()[0] if str(exc) else 'truncated'})") from None
     if a.dtype.kind not in "iuf":
         raise file_error(path, f"array of {a.dtype} is not numeric")
+    if a.size == 0:
+        raise file_error(path, f"no samples (an empty array of shape {a.shape})")
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2:
