@@ -152,7 +152,9 @@ def test_odd_csv_is_refused(case, command, piece, tmp_path):
 
 
 @pytest.mark.parametrize("content, needle", [(b"\x00\x01\x02binary\xff\xfe" * 50, "not a text CSV file"),
-                                             ("MLII,V5\n1,2\n".encode("utf-16"), "not a text CSV file")])
+                                             ("MLII,V5\n1,2\n".encode("utf-16"), "not a text CSV file"),
+                                             (b"MLII,V5\n" + b"1,2\n" * 10 + b"\xe9,\xff\n" + b"1,2\n" * 5000,
+                                              "not a text CSV file")])
 def test_binary_csv_is_refused(content, needle, tmp_path):
     f = tmp_path / "in" / "ecg.csv"
     f.parent.mkdir()

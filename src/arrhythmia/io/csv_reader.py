@@ -70,7 +70,7 @@ def _describe_bad_line(path: Path, start: int, width: int) -> str:
 
     Only called once :func:`numpy.loadtxt` has refused the file: streams it line by line.
     """
-    with path.open(encoding="utf-8-sig") as f:
+    with path.open(encoding="utf-8-sig", errors="replace") as f:
         for lineno, line in enumerate(f, 1):
             if lineno <= start or not line.strip():
                 continue
@@ -93,10 +93,10 @@ def _load(path: Path, start: int, width: int) -> np.ndarray:
             warnings.simplefilter("ignore", UserWarning)
             a = np.loadtxt(path, delimiter=",", skiprows=start, ndmin=2, dtype=np.float64, quotechar='"',
                            encoding="utf-8-sig", comments=None)
+    except UnicodeDecodeError as exc:  # a ValueError too: first
+        raise file_error(path, f"not a text CSV file (byte {exc.start} of a line is not UTF-8)") from None
     except ValueError:
         raise file_error(path, _describe_bad_line(path, start, width)) from None
-    except UnicodeDecodeError:
-        raise file_error(path, "not a text CSV file") from None
     if a.size == 0:
         raise file_error(path, "no samples: the file has no data rows")
     if a.shape[1] != width:  # the first data row is narrower or wider than the header's

@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import ArrhythmiaError, file_error
 from .recording import Recording
 
-from .wfdb_io import MAX_FS, MIN_FS
+from .wfdb_io import MAX_FS, MIN_FS, record_file
 
 EXTENSIONS = (".hea", ".csv", ".edf", ".npy")
 
@@ -147,7 +147,7 @@ def read_wfdb_input(path, fs=None) -> Recording:
     header = read_header(p)
     if fs is not None and abs(float(fs) - float(header.fs)) > 1e-6:
         raise ArrhythmiaError(f"Invalid value for '--fs': {p}.hea records its own rate {header.fs:g} Hz; got {float(fs):g}.")
-    has_atr = p.with_suffix(".atr").is_file()
+    has_atr = record_file(p, "atr").is_file()
     rec = read_wfdb(p, annotator="atr" if has_atr else None, gaps=True)
     return _finish(rec.source, rec.name, rec.signal, rec.fs, rec.leads, rec.annotations, gaps_ok=True)
 
@@ -170,7 +170,9 @@ def read_input(path, fs=None) -> Recording:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix in ("", ".dat", ".atr") and p.with_suffix(".hea").is_file():
+    if suffix != ".hea" and record_file(p, "hea").is_file():  # a record named without extension (``ecg.v2``)
+        return read_wfdb_input(p, fs)
+    if suffix in (".dat", ".atr") and p.with_suffix(".hea").is_file():
         return read_wfdb_input(p.with_suffix(""), fs)
     if not p.exists():
         raise file_error(p, "file not found")
@@ -190,15 +192,19 @@ def input_files(path) -> list[Path]:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix in ("", ".hea", ".dat", ".atr") and p.with_suffix(".hea").is_file():
+    rec = None
+    if suffix != ".hea" and record_file(p, "hea").is_file():
+        rec = p
+    elif suffix in (".hea", ".dat", ".atr") and p.with_suffix(".hea").is_file():
         rec = p.with_suffix("")
-        files = [rec.with_suffix(".hea"), rec.with_suffix(".atr")]
+    if rec is not None:
+        files = [record_file(rec, "hea"), record_file(rec, "atr")]
         try:
             from .wfdb_io import read_header
 
             files += [rec.parent / f for f in (read_header(rec).file_name or [])]
         except ArrhythmiaError:
-            files.append(rec.with_suffix(".dat"))
+            files.append(record_file(rec, "dat"))
         return list(dict.fromkeys(files))
     return [p]
 

@@ -17,12 +17,18 @@ def _record_path(path) -> Path:
     return p
 
 
+def record_file(record, ext: str) -> Path:
+    """``<record>.<ext>``: the extension added, never replacing a dot of the name (``ecg.v2`` -> ``ecg.v2.hea``)."""
+    record = Path(record)
+    return record.parent / f"{record.name}.{ext.lstrip('.')}"
+
+
 def read_header(path):
     """Read a WFDB header, checked (:func:`check_header`), raising a one-line error naming the file."""
     import wfdb
 
     p = _record_path(path)
-    hea = p.with_suffix(".hea")
+    hea = record_file(p, "hea")
     if not hea.is_file():
         raise file_error(hea, "header file not found")
     try:
@@ -201,7 +207,7 @@ def read_annotations(path, annotator: str = "atr") -> Annotations:
     import wfdb
 
     p = _record_path(path)
-    ann_path = p.with_suffix("." + annotator)
+    ann_path = record_file(p, annotator)
     if not ann_path.is_file():
         raise file_error(ann_path, "annotation file not found")
     if ann_path.stat().st_size == 0:
@@ -231,7 +237,7 @@ def check_reference(path, annotator: str = "atr") -> Annotations:
     """
     p = _record_path(path)
     header = read_header(p)
-    ann_path = p.with_suffix("." + annotator)
+    ann_path = record_file(p, annotator)
     ann = read_annotations(p, annotator)
     if ann.sample.size == 0:
         raise file_error(ann_path, "no annotations: nothing to score against")
