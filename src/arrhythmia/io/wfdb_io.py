@@ -91,6 +91,11 @@ def check_header(header, hea: Path):
         raise file_error(hea, "0 signals: the header describes no signal to read")
     if header.sig_len == 0:
         raise file_error(hea, "signal length 0: the header describes no samples")
+    for i, (gain, base) in enumerate(zip(header.adc_gain or [], header.baseline or [])):
+        if gain is None or not np.isfinite(gain) or gain <= 0 or base is None:
+            name = (header.sig_name or [""] * (i + 1))[i]
+            raise file_error(hea, f"corrupt header: signal {i} ({name}) has gain {gain!r} and baseline {base!r}: "
+                                  "the gain must be a positive number")
     bad = sorted(set(header.fmt) - _supported_formats())
     if bad:
         raise file_error(hea, f"signal format {bad[0]} is not supported; allowed "
@@ -169,7 +174,7 @@ def read_wfdb(path, annotator: str | None = "atr", verify: bool = True, gaps: bo
             # 16-bit checksum; headers write it signed (MIT-BIH) or unsigned (wfdb.wrsamp): compare mod 2**16
             got = (d.astype(np.int64).sum(axis=0) & 0xFFFF).tolist()
             for i, (g, want) in enumerate(zip(got, rec.checksum)):
-                if (g - int(want)) % 65536:
+                if want is not None and (g - int(want)) % 65536:
                     signed = g - 65536 if g > 32767 else g
                     raise file_error(
                         p.parent / rec.file_name[i],
@@ -184,7 +189,7 @@ def read_wfdb(path, annotator: str | None = "atr", verify: bool = True, gaps: bo
         name=p.name,
         signal=signal,
         fs=float(rec.fs),
-        leads=tuple(rec.sig_name),
+        leads=tuple(n if n else f"lead{i}" for i, n in enumerate(rec.sig_name or [None] * d.shape[1])),
         annotations=annotations,
         source=str(p),
     )
