@@ -172,6 +172,12 @@ def _npy(kind, piece, path):
     elif kind == "header_only":
         np.save(path, piece.mv)
         path.write_bytes(path.read_bytes()[:40])
+    elif kind == "huge_shape":  # a damaged header declaring a terabyte: refused, never allocated
+        from numpy.lib import format as npformat
+
+        with path.open("wb") as f:
+            npformat.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12,)})
+            f.write(b"\0" * 800)
     elif kind == "pickled_objects":
         np.save(path, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
     elif kind == "text":
@@ -183,7 +189,8 @@ def _npy(kind, piece, path):
         np.save(path, arrays[kind])
 
 
-NPY_CASES = {"npz_renamed": "an .npz renamed .npy", "truncated": "not a readable NumPy array file",
+NPY_CASES = {"npz_renamed": "an .npz renamed .npy", "truncated": "truncated NumPy array file",
+             "huge_shape": "truncated NumPy array file: shape (1000000000000,)",
              "header_only": "not a readable NumPy array file", "pickled_objects": "not a readable NumPy array file",
              "text": "no .npy signature", "three_d": "expected (n_samples,) or (n_samples, n_leads)",
              "strings": "is not numeric", "empty": "no samples", "complex": "is not numeric", "nan": "NaN"}

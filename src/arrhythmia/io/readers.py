@@ -75,6 +75,24 @@ def read_csv(path, fs) -> Recording:
     return _finish(path, path.stem, signal, fs, leads)
 
 
+def _check_npy_size(path: Path) -> None:
+    """The array the header declares must fit in the file: a damaged header never makes us allocate terabytes."""
+    from numpy.lib import format as npformat
+
+    try:
+        with path.open("rb") as f:
+            major, _ = npformat.read_magic(f)
+            read = npformat.read_array_header_1_0 if major == 1 else npformat.read_array_header_2_0
+            shape, _, dtype = read(f)
+            room = path.stat().st_size - f.tell()
+    except (ValueError, OSError, EOFError, SyntaxError) as exc:
+        raise file_error(path, f"not a readable NumPy array file ({str(exc).splitlines()[0] or 'bad header'})") from None
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if not dtype.hasobject and need > room:
+        raise file_error(path, f"truncated NumPy array file: shape {shape} of {dtype} needs {need} bytes, "
+                               f"the file holds {room}")
+
+
 def read_npy(path, fs) -> Recording:
     """NumPy ``.npy``: (n_samples,) or (n_samples, n_leads), never pickled objects.
 
@@ -91,10 +109,12 @@ def read_npy(path, fs) -> Recording:
                                "with numpy.save")
     if magic != b"\x93NUMPY":
         raise file_error(path, "not a NumPy array file (no .npy signature)")
+    _check_npy_size(path)
     try:
         a = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise file_error(path, f"not a readable NumPy array file ({str(exc).splitlines()[0] if str(exc) else 'truncated'})") from None
+        why = str(exc).splitlines()[0] if str(exc) else "truncated"
+        raise file_error(path, f"not a readable NumPy array file ({why})") from None
     if a.dtype.kind not in "iuf":
         raise file_error(path, f"array of {a.dtype} is not numeric")
     if a.size == 0:
