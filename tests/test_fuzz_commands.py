@@ -224,3 +224,19 @@ def test_fs_for_a_wfdb_record_is_an_error_not_a_resample(piece, tmp_path):
     assert_promise(["annotate", rec, "--fs", "250", "--out", tmp_path / "out"], tmp_path / "in", tmp_path / "out",
                    "records its own rate 360 Hz; got 250")
     assert_nothing_left(tmp_path / "out")
+
+
+@pytest.mark.parametrize("case, needle", [("missing", "file not found"), ("empty_folder", "no WFDB, CSV, EDF or .npy"),
+                                          ("unknown_extension", "unknown format '.txt'"),
+                                          ("dat_without_header", "unknown format '.dat'")])
+def test_hostile_paths_are_refused(case, needle, piece, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    target = {"missing": inputs / "ékg missing.csv", "empty_folder": inputs / "empty folder",
+              "unknown_extension": inputs / "ecg.txt", "dat_without_header": inputs / "rec.dat"}[case]
+    if case == "empty_folder":
+        target.mkdir()
+        (target / "notes.txt").write_text("not a recording")
+    elif case != "missing":
+        target.write_bytes(b"1,2\n" * 100)
+    assert_promise(["annotate", target, "--fs", "360", "--out", tmp_path / "out"], inputs, tmp_path / "out", needle)
