@@ -114,6 +114,8 @@ HEADER = "MLII,V5\n"
 CSV_CASES = {  # name -> (file content from the piece's text rows, what the one line says)
     "header_short_of_a_column": (lambda rows: "MLII,V5\n" + "".join(f"{i},{r}" for i, r in enumerate(rows)),
                                  "the header names 2 columns, the rows have 3 values"),
+    "header_longer_than_rows": (lambda rows: "MLII,V5,V1\n" + "".join(rows),
+                                "the header names 3 columns, the rows have 2 values"),
     "header_empty_name": (lambda rows: ",V5\n" + "".join(rows), "empty name in column 1"),
     "header_duplicate_name": (lambda rows: "MLII,MLII\n" + "".join(rows), "'MLII' appears twice"),
     "ragged_row": (lambda rows: HEADER + "".join(rows[:500]) + "0.1\n" + "".join(rows[500:]),

@@ -83,8 +83,8 @@ def _supported_formats() -> set[str]:
 
 
 def check_header(header, hea: Path):
-    """Refuse a header whose signals cannot be read: a multi-segment record, no signals, no samples, a format
-    we do not read, or signal files that are missing. Returns ``header``."""
+    """Refuse a header that describes no readable signal: a multi-segment record, no signals, no samples, a
+    gain that is not a positive number. Returns ``header``."""
     if getattr(header, "seg_name", None) is not None:
         raise file_error(hea, "multi-segment records are not supported; give one of its segments")
     if not header.n_sig or not header.fmt:
@@ -96,6 +96,14 @@ def check_header(header, hea: Path):
             name = (header.sig_name or [""] * (i + 1))[i]
             raise file_error(hea, f"corrupt header: signal {i} ({name}) has gain {gain!r} and baseline {base!r}: "
                                   "the gain must be a positive number")
+    return header
+
+
+def check_signal_files(header, hea: Path) -> None:
+    """Before the samples are read: every format one we read, every signal file beside the header and present.
+
+    (Not part of :func:`read_header`: scoring and summaries read headers of records whose signals are elsewhere.)
+    """
     bad = sorted(set(header.fmt) - _supported_formats())
     if bad:
         raise file_error(hea, f"signal format {bad[0]} is not supported; allowed "
@@ -105,7 +113,6 @@ def check_header(header, hea: Path):
             raise file_error(hea, f"signal file {fname!r}: only files beside the header are read")
         if not (hea.parent / fname).is_file():
             raise file_error(hea.parent / fname, f"signal file not found (named in {hea.name})")
-    return header
 
 
 def _gaps_to_nan(d: np.ndarray, fmt) -> np.ndarray:
@@ -155,6 +162,7 @@ def read_wfdb(path, annotator: str | None = "atr", verify: bool = True, gaps: bo
 
     p = _record_path(path)
     header = read_header(p)
+    check_signal_files(header, record_file(p, "hea"))
     for fname in sorted(set(header.file_name or [])):
         dat = p.parent / fname
         if verify and header.fmt and header.fmt[0] == "212" and header.sig_len:
@@ -242,6 +250,7 @@ def check_reference(path, annotator: str = "atr") -> Annotations:
     """
     p = _record_path(path)
     header = read_header(p)
+    check_signal_files(header, record_file(p, "hea"))
     ann_path = record_file(p, annotator)
     ann = read_annotations(p, annotator)
     if ann.sample.size == 0:
