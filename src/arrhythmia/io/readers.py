@@ -4,12 +4,13 @@
 input      layout                                      sampling rate
 =========  ==========================================  =====================
 WFDB       ``rec.hea`` + signal files (``rec`` or       from the header
-           ``rec.hea`` given); ``rec.atr`` read if
-           present
+           ``rec.hea`` given); ``rec.atr`` read if      (checked: 50-20000
+           present; invalid samples are gaps (NaN)      Hz)
 CSV        one column per lead, optional header row     ``fs`` required
            with lead names; values in mV; a time or     (checked against a
            sample column (rising at every sample) is    time column)
-           left out, with a note
+           left out, with a note; layout checks in
+           :mod:`.csv_reader`
 EDF/EDF+   one signal per lead (pyEDFlib); physical     from the file (all
            units converted to mV when uV/V              leads at one rate)
 NumPy      ``.npy`` of shape (n_samples,) or            ``fs`` required
