@@ -240,3 +240,12 @@ def test_hostile_paths_are_refused(case, needle, piece, tmp_path):
     elif case != "missing":
         target.write_bytes(b"1,2\n" * 100)
     assert_promise(["annotate", target, "--fs", "360", "--out", tmp_path / "out"], inputs, tmp_path / "out", needle)
+
+
+def test_a_rate_that_contradicts_the_signal_is_still_an_error(piece, tmp_path):
+    """360 Hz samples declared as 2000 Hz: a heart rate of about 13 bpm (pipeline/process.py), refused."""
+    f = tmp_path / "in" / "ecg.npy"
+    f.parent.mkdir()
+    np.save(f, np.tile(piece.mv, (3, 1)))  # 90 s of samples: 16 s at the declared rate
+    assert_promise(["annotate", f, "--fs", "2000", "--out", tmp_path / "out"], tmp_path / "in", tmp_path / "out",
+                   "ecg.npy", "at 2000 Hz", "--fs")  # no heartbeats, or an implausible rate

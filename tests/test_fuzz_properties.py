@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 from fuzz_support import call, kept_or_refused, read_piece, write_csv, write_wfdb
 
-FAST = settings(max_examples=12, deadline=None, derandomize=True,
+FAST = settings(max_examples=25, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 LONG = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                         HealthCheck.function_scoped_fixture])
