@@ -234,3 +234,40 @@ def test_number_options_are_finite_or_refused(text):
     with Scratch() as d:
         f = write_csv(d / "in" / "ecg.csv", piece())
         kept_or_refused(["peaks", f, f"--fs={text}"], d / "in")
+
+
+# --- EDF files: truncated and corrupted bytes --------------------------------------------------------------------
+
+def check_edf_bytes(cut: float, flips: list):
+    import pyedflib
+
+    with Scratch() as d:
+        f = d / "in" / "ecg.edf"
+        f.parent.mkdir()
+        mv = piece().mv
+        headers = [{"label": n, "dimension": "mV", "sample_frequency": piece().fs, "physical_min": -10.0,
+                    "physical_max": 10.0, "digital_min": -32768, "digital_max": 32767} for n in piece().leads]
+        pyedflib.highlevel.write_edf(str(f), [np.ascontiguousarray(mv[:, i]) for i in range(mv.shape[1])], headers)
+        data = bytearray(f.read_bytes())
+        data = data[: max(0, int(len(data) * cut))]
+        for pos, byte in flips:
+            if data:
+                data[pos % min(len(data), 1024)] = byte  # the header: where damage changes the meaning
+        f.write_bytes(bytes(data))
+        kept_or_refused(["peaks", f], d / "in")
+
+
+EDF_DAMAGE = (st.floats(0, 1), st.lists(st.tuples(st.integers(0, 10 ** 6), st.integers(0, 255)), max_size=4))
+
+
+@FAST
+@given(*EDF_DAMAGE)
+def test_damaged_edf_files_keep_the_promise(cut, flips):
+    check_edf_bytes(cut, flips)
+
+
+@pytest.mark.fuzz_long
+@LONG
+@given(*EDF_DAMAGE)
+def test_damaged_edf_files_long(cut, flips):
+    check_edf_bytes(cut, flips)
