@@ -8,7 +8,7 @@ CLI    := $(VENV)/bin/arrhythmia
 STAMP  := $(VENV)/.installed
 TORCH  := torch==2.13.0
 
-.PHONY: install run test test-slow bench clean
+.PHONY: install run test test-slow test-fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow
+
+test-fuzz: $(STAMP)
+	$(PY) -m pytest -m fuzz_long tests/test_fuzz_properties.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_beats.py

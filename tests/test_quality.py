@@ -91,3 +91,19 @@ def test_bad_input():
         signal_quality(np.ones(5000), 360, segment_s=0)
     with pytest.raises(ArrhythmiaError, match="'fs'"):
         signal_quality(np.ones(5000), -1)
+
+
+def test_gaps_are_filled_for_filters_and_unreadable():
+    """NaN samples (WFDB's invalid-sample value): joined by a straight line, and every second holding one unreadable."""
+    from arrhythmia.preprocessing.quality import Quality, fill_gaps, with_gaps
+
+    x = np.vstack([np.arange(10.0), np.full(10, np.nan)])
+    x[0, 3:5] = np.nan
+    filled, gaps = fill_gaps(x)
+    assert np.allclose(filled[0], np.arange(10.0)) and (filled[1] == 0).all()  # interpolated; a dead lead: flat
+    assert gaps.all() and np.isnan(x).sum() == 12  # the input is left as it was
+    q = Quality(fs=2.0, segment=2, n_samples=6, sqi_db=np.full((1, 3), 20.0), flat=np.zeros((1, 3), bool),
+                readable=np.ones(3, bool), threshold_db=8.0)
+    g = with_gaps(q, np.array([False, False, False, True, False, False]))
+    assert g.readable.tolist() == [True, False, True] and np.isneginf(g.sqi_db[0, 1])
+    assert with_gaps(q, np.zeros(6, bool)) is q

@@ -13,6 +13,7 @@ Loading never unpickles: weights are safetensors, the rest is JSON.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -105,7 +106,45 @@ def read_bundle_config(path) -> dict:
     if ver > FORMAT_VERSION:
         raise file_error(cfg_path, f"bundle format version {ver} is newer than this arrhythmia supports "
                                    f"({FORMAT_VERSION}); upgrade the package")
+    check_config_schema(cfg, cfg_path, ("model", "classes"))
     return cfg
+
+
+_NUMBER = (int, float)
+CONFIG_SCHEMA = {
+    "model": dict, "model.name": str, "model.n_samples": int, "model.n_leads": int, "model.n_classes": int,
+    "model.fs": _NUMBER, "classes": list,
+    "beats": dict, "beats.leads": list, "beats.window": dict, "beats.window.before": int, "beats.window.after": int,
+    "beats.window.fs": _NUMBER, "beats.preprocessing": dict, "beats.normalize": str,
+}
+"""What every bundle's ``config.json`` holds: dotted key -> type (the other keys are optional)."""
+_POSITIVE = ("model.n_samples", "model.n_leads", "model.n_classes", "model.fs", "beats.window.fs")
+
+
+def check_config_schema(cfg: dict, cfg_path, sections=("model", "classes", "beats")) -> None:
+    """Refuse a config without a section or key of :data:`CONFIG_SCHEMA` in ``sections``, or with one of the
+    wrong type. Every bundle has ``model`` and ``classes``; ``beats`` (the windows the model reads) is needed to
+    run it on a recording (:func:`arrhythmia.inference.runners.load_runner`)."""
+    for key, kind in CONFIG_SCHEMA.items():
+        if key.split(".")[0] not in sections:
+            continue
+        node = cfg
+        for part in key.split("."):
+            node = node.get(part, _MISSING) if isinstance(node, dict) else _MISSING
+        what = "section" if kind is dict else "key"
+        if node is _MISSING:
+            raise file_error(cfg_path, f"not a valid bundle config: the {what} {key!r} is missing")
+        if not isinstance(node, kind) or isinstance(node, bool) and kind is not bool:
+            names = "number" if kind is _NUMBER else {dict: "an object", list: "a list"}.get(kind, kind.__name__)
+            raise file_error(cfg_path, f"not a valid bundle config: {key!r} must be {names}; got {node!r:.40}")
+        if key in _POSITIVE and not (math.isfinite(node) and node > 0):
+            raise file_error(cfg_path, f"not a valid bundle config: {key!r} must be a positive number; got {node!r}")
+    leads = cfg["beats"]["leads"] if "beats" in sections else ["-"]
+    if not leads or not all(isinstance(x, str) for x in leads):
+        raise file_error(cfg_path, "not a valid bundle config: 'beats.leads' must be a non-empty list of lead names")
+
+
+_MISSING = object()
 
 
 def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict, history: list) -> Path:

@@ -14,6 +14,7 @@ import warnings
 
 from .. import __version__
 from ..errors import ArrhythmiaError
+from .options import finite_float, positive_float
 
 EXIT_USAGE = 2
 
@@ -32,7 +33,7 @@ def _add_rhythm(sub, c) -> None:
     p.add_argument("record", help="WFDB record path without extension (its header gives the rate and length)")
     p.add_argument("--beats-from", required=True, metavar="ANNOTATOR",
                    help="annotation file to read the beats from (atr, qrs, ...)")
-    p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz when the record has no header")
+    p.add_argument("--fs", type=finite_float, default=None, help="sampling rate in Hz when the record has no header")
     p.add_argument("--out", required=True, help="output folder: <record>.arr (beats and rhythm marks) and summary.json")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.rhythm)
@@ -87,7 +88,7 @@ def _add_train(sub, c) -> None:
     p.add_argument("--split", default="inter-patient", help="inter-patient (default), intra-patient, patient-kfold")
     p.add_argument("--epochs", type=int, default=None, help="epoch budget (default: the shipped recipe's, 3)")
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (also for fine-tuning)")
+    p.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (also for fine-tuning)")
     p.add_argument("--imbalance", default=None,
                    help="sampler (default, the shipped recipe), sqrt-sampler, weights, smote, focal, none")
     p.add_argument("--lr-schedule", default=None,
@@ -103,7 +104,7 @@ def _add_train(sub, c) -> None:
     p.add_argument("--patience", type=int, default=None,
                    help="early stopping patience in epochs, with --val-fraction (default: 6 then; none without)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--val-fraction", type=float, default=None,
+    p.add_argument("--val-fraction", type=finite_float, default=None,
                    help="share of training patients held out for validation and early stopping (default 0: a refit "
                         "on all training records for the epoch budget, as the shipped model)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -179,7 +180,7 @@ def _add_benchmark(sub, c) -> None:
 def _add_peaks(sub, c) -> None:
     p = sub.add_parser("peaks", help="detect R peaks in a recording, or score the detector on MIT-BIH")
     p.add_argument("input", nargs="?", help="WFDB record, CSV, EDF or .npy file")
-    p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (CSV and .npy inputs)")
+    p.add_argument("--fs", type=finite_float, default=None, help="sampling rate in Hz (CSV and .npy inputs)")
     p.add_argument("--lead", default="MLII", help="lead to detect on (default MLII, else the first lead)")
     p.add_argument("--detector", default="default",
                    help="default (the best measured: fusion, two leads), fusion, pan_tompkins (one lead)")
@@ -189,7 +190,7 @@ def _add_peaks(sub, c) -> None:
                    help="score against the MIT-BIH reference beats (150 ms window) instead")
     p.add_argument("--records", default="all",
                    help="with --evaluate: all (every annotated record of the folder), DS1, DS2 or a comma-separated list")
-    p.add_argument("--from", dest="start", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--from", dest="start", type=finite_float, default=0.0, metavar="SECONDS",
                    help="with --evaluate: score from this time on, as WFDB bxb -f (default 0, the whole record; EC57: 300)")
     _add_data_dir(p)
     p.set_defaults(func=c.peaks)
@@ -202,7 +203,7 @@ def _add_compare(sub, c) -> None:
     p.add_argument("--test-dir", required=True, help="folder of the test annotation files <record>.<annotator>")
     p.add_argument("--annotator", required=True, help="test annotator (file extension), e.g. arr")
     p.add_argument("--reference", default="atr", help="reference annotator (default atr)")
-    p.add_argument("--from", dest="start", type=float, default=300.0, metavar="SECONDS",
+    p.add_argument("--from", dest="start", type=finite_float, default=300.0, metavar="SECONDS",
                    help="start of the scored period, as bxb -f (default 300: EC57's 5 minutes; 0: whole records)")
     p.add_argument("--records", default="all", help="all (default), DS1, DS2 or a comma-separated list")
     p.add_argument("--episodes", action="store_true", help="also compare AF episodes, as epicmp -A")
@@ -225,13 +226,13 @@ def _add_annotate(sub, c) -> None:
     p = sub.add_parser("annotate", help="detect and classify every beat of a recording (or of every recording in a folder)")
     p.add_argument("input", help="WFDB record, CSV, EDF or .npy file, or a folder of them")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")
-    p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz (required for CSV and .npy)")
+    p.add_argument("--fs", type=finite_float, default=None, help="sampling rate in Hz (required for CSV and .npy)")
     p.add_argument("--backend", default="auto", help="auto (ONNX when the bundle has it), onnx or torch")
-    p.add_argument("--review-below", type=float, default=None,
+    p.add_argument("--review-below", type=finite_float, default=None,
                    help="flag beats under this confidence (default: the model's threshold, chosen in its "
                         "cross-validation; 0.6 for a model without one)")
-    p.add_argument("--start", type=float, default=0.0, help="strip.png: start time in seconds")
-    p.add_argument("--duration", type=float, default=60.0, help="strip.png: seconds shown")
+    p.add_argument("--start", type=finite_float, default=0.0, help="strip.png: start time in seconds")
+    p.add_argument("--duration", type=finite_float, default=60.0, help="strip.png: seconds shown")
     p.add_argument("--pages", action="store_true", help="plot the whole recording, 60 s a page")
     p.add_argument("--detector", default="default",
                    help="R-peak detector: default (the best measured: fusion), fusion, pan_tompkins")
@@ -256,7 +257,7 @@ def _add_demo(sub, c) -> None:
     p = sub.add_parser("demo", help="clean and annotate a synthetic noisy ECG (no data needed)")
     p.add_argument("--model", default=None, help="bundle folder (default: the model shipped with the package)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--duration", type=float, default=60.0, help="seconds of synthetic ECG")
+    p.add_argument("--duration", type=positive_float, default=60.0, help="seconds of synthetic ECG")
     p.add_argument("--out", default="runs/demo", help="output folder (default runs/demo)")
     p.add_argument("--force", action="store_true", help="replace an earlier output of this tool (its own files only; never an input)")
     p.set_defaults(func=c.demo)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .options import finite_float
+
 
 def add_parsers(sub) -> None:
     """Add the ``serve`` and ``report`` sub-commands to ``sub``."""
@@ -17,7 +19,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--recordings", default=None,
                    help="for results whose summary.json names no source: the folder of the recordings")
     p.add_argument("--model", default=None, help="bundle used to annotate recordings (default: the shipped model)")
-    p.add_argument("--fs", type=float, default=None, help="sampling rate of CSV / .npy recordings")
+    p.add_argument("--fs", type=finite_float, default=None, help="sampling rate of CSV / .npy recordings")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.set_defaults(func=serve)
 
@@ -25,7 +27,7 @@ def add_parsers(sub) -> None:
     p.add_argument("recording", help="the recording's annotate output folder (with summary.json)")
     p.add_argument("--recording-file", dest="source", default=None,
                    help="the recording itself, when summary.json does not name it")
-    p.add_argument("--fs", type=float, default=None, help="sampling rate of a CSV / .npy recording")
+    p.add_argument("--fs", type=finite_float, default=None, help="sampling rate of a CSV / .npy recording")
     p.add_argument("--out", default=None, help="PDF file (default RECORDING/report.pdf)")
     p.set_defaults(func=report)
 

@@ -61,7 +61,7 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     out : str or Path
         Receives ``metrics.json``, ``report.md``, ``predictions.csv``
         (one row per matched, missed or extra beat) and
-        ``annotations/<record>.arr``.
+        ``annotations/<record>.arr`` (a safe WFDB name: ``annotation_files`` in metrics.json maps them).
     records : sequence of str, optional
         Default: the bundle's test records (DS2 for inter-patient). Any
         annotated WFDB records of ``data_dir`` can be given: another
@@ -94,6 +94,12 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
     # a bundle's test records are keys ('mitdb:100'; older bundles: names); here, names of records in data_dir
     records = tuple(references or records
                     or [RecordRef.parse(r).record for r in cfg.get("training", {}).get("test_records") or DS2])
+    if not references:  # every reference readable, with beats inside its signal, before any work
+        from ..io.wfdb_io import check_reference
+
+        for r in records:
+            check_reference(Path(data_dir) / r)
+    wfdb_names = unique_wfdb_names(records)
     runner = load_runner(bundle, backend)
     with guard.staging() as tmp:
         cm6 = np.zeros((6, 6), np.int64)
@@ -103,13 +109,13 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
             w = csv.writer(f)
             w.writerow(["record", "reference_sample", "detected_sample", "true", "predicted", "confidence"])
             for r in tqdm(records, desc="detect+classify", unit="record", disable=not progress):
-                rec = references[r]() if references else read_wfdb(Path(data_dir) / r)
+                rec = references[r]() if references else read_wfdb(Path(data_dir) / r, gaps=True)
                 ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
                 cm, pred = _score_record(r, rec, ann, w)
                 cm6 += cm
                 per_record[r] = cm.tolist()
                 sample, symbol, subtype, aux = annotation_stream(ann)
-                write_annotations(r, tmp / "annotations", sample, symbol, fs=rec.fs, extension=ANNOTATOR,
+                write_annotations(wfdb_names[r], tmp / "annotations", sample, symbol, fs=rec.fs, extension=ANNOTATOR,
                                   aux_note=aux, subtype=subtype)
                 episodes.append(_af_comparison(r, rec, ann))
                 bxb.append(_bxb_record(rec, ann.sample, [AAMI_CLASSES[k] for k in pred]))
@@ -118,7 +124,8 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
                   "records": list(records),
                   "backend": runner.backend, "detector": detector, "adapt": adapt, "matching_window_s": MATCH_WINDOW_S,
                   "classes": list(CLASSES6), "confusion_matrix": cm6.tolist(), **stats,
-                  "per_record_confusion": per_record}
+                  "per_record_confusion": per_record,
+                  "annotation_files": {r: f"annotations/{wfdb_names[r]}.{ANNOTATOR}" for r in records}}
         write_json(tmp / "metrics.json", result)
         (tmp / "report.md").write_text(format_pipeline(result))
     return result
@@ -156,6 +163,23 @@ def _af_summary(comparisons) -> dict:
     return {"n_records": len(done), "from_s": 300.0, "gross": figs(g),
             "per_record": {c.record: {**figs(c), "reference_s": round(c.ref_duration_s, 1),
                                       "detected_s": round(c.test_duration_s, 1)} for c in done}}
+
+
+def unique_wfdb_names(records) -> dict:
+    """Record -> the WFDB record name of its annotation file (:func:`~arrhythmia.io.wfdb_io.wfdb_record_name`),
+    ``_2``, ``_3`` ... appended where two records would take one name (``my ecg`` and ``my_ecg``)."""
+    from ..io.wfdb_io import wfdb_record_name
+
+    names, used = {}, set()
+    for r in records:
+        base = name = wfdb_record_name(r)
+        k = 1
+        while name.lower() in used:
+            k += 1
+            name = f"{base}_{k}"
+        used.add(name.lower())
+        names[r] = name
+    return names
 
 
 def _score_record(r: str, rec, ann, w) -> tuple[np.ndarray, np.ndarray]:

@@ -129,8 +129,9 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     check_option("--detector", detector, DETECTORS)
     model = _model_or_default(model)
     guard = OutputFolder(out, "annotate", inputs=[*input_files(input_path), model], force=force).check()
+    # the recording checked before the model is loaded; no reference annotation is read (none is used)
+    rec = read_input(input_path, fs, annotations=False)
     runner = runner or load_runner(model, backend)
-    rec = read_input(input_path, fs, annotations=False)  # no reference is read: none is used
     peaks = None
     if beats_from:
         from ..rhythm.from_annotations import read_beat_annotations

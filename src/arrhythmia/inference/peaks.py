@@ -47,14 +47,17 @@ def find_peaks(input_path, fs=None, lead: str = "MLII", out=None, force: bool = 
     """
     from ..io.output import OutputFile
     from ..io.readers import input_files, read_input
+    from ..pipeline.process import without_gaps
     from ..preprocessing.detectors import detect, get_detector
 
     spec = get_detector(detector)
     guard = OutputFile(out, inputs=input_files(input_path), force=force).check() if out else None
     rec = read_input(input_path, fs)
     # a lead substitution is a warning (the CLI prints it as a note); a two-lead detector also reads the other lead
-    sel = rec.select_leads((lead, "other") if spec.leads > 1 and len(rec.leads) > 1 else (lead,))
+    sel, gaps = without_gaps(rec.select_leads((lead, "other") if spec.leads > 1 and len(rec.leads) > 1 else (lead,)))
     peaks = detect(sel.signal, rec.fs, spec.name).peaks
+    if gaps is not None:  # no R peak is vouched for in a gap (WFDB's invalid samples)
+        peaks = peaks[~gaps[peaks]]
     result = PeaksResult(rec.name, rec.fs, peaks, sel.leads[0], rec.duration)
     if guard is not None:
         with guard.staging() as tmp, open(tmp, "w", newline="") as f:

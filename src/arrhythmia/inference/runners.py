@@ -97,11 +97,12 @@ def load_runner(bundle, backend: str = "auto", threads: int | None = None):
     """
     import warnings
 
-    from ..bundle import ONNX, load_bundle, onnx_matches, read_bundle_config
+    from ..bundle import CONFIG, ONNX, check_config_schema, load_bundle, onnx_matches, read_bundle_config
 
     check_option("backend", backend, BACKENDS)
     bundle = Path(bundle)
     cfg = read_bundle_config(bundle)
+    check_config_schema(cfg, bundle / CONFIG)  # with its beats section: what a recording is cut into
     stale = False
     if backend in ("auto", "onnx") and (bundle / ONNX).is_file():
         runner = OnnxRunner.from_file(bundle / ONNX, threads=threads)

@@ -4,12 +4,13 @@
 input      layout                                      sampling rate
 =========  ==========================================  =====================
 WFDB       ``rec.hea`` + signal files (``rec`` or       from the header
-           ``rec.hea`` given); ``rec.atr`` read if
-           present
+           ``rec.hea`` given); ``rec.atr`` read if      (checked: 50-20000
+           present; invalid samples are gaps (NaN)      Hz)
 CSV        one column per lead, optional header row     ``fs`` required
            with lead names; values in mV; a time or     (checked against a
            sample column (rising at every sample) is    time column)
-           left out, with a note
+           left out, with a note; layout checks in
+           :mod:`.csv_reader`
 EDF/EDF+   one signal per lead (pyEDFlib); physical     from the file (all
            units converted to mV when uV/V              leads at one rate)
 NumPy      ``.npy`` of shape (n_samples,) or            ``fs`` required
@@ -29,8 +30,9 @@ import numpy as np
 from ..errors import ArrhythmiaError, file_error
 from .recording import Recording
 
+from .wfdb_io import MAX_FS, MIN_FS, record_file
+
 EXTENSIONS = (".hea", ".csv", ".edf", ".npy")
-MIN_FS, MAX_FS = 50.0, 20_000.0
 
 
 def _check_user_fs(path, fs, required: bool):
@@ -44,11 +46,19 @@ def _check_user_fs(path, fs, required: bool):
     return fs
 
 
-def _finish(path, name, signal, fs, leads, annotations=None) -> Recording:
+def _finish(path, name, signal, fs, leads, annotations=None, gaps_ok=False) -> Recording:
+    """The Recording, once its samples are checked: NaN only where the format marks gaps (``gaps_ok``)."""
     signal = np.asarray(signal, dtype=np.float64)
-    if signal.ndim != 2 or signal.shape[1] == 0:
+    if signal.ndim != 2 or signal.size == 0:
         raise file_error(path, "no samples")
-    bad = ~np.isfinite(signal)
+    if gaps_ok:
+        if np.isinf(signal).any():
+            raise file_error(path, "infinite samples")
+        if np.isnan(signal).all():
+            raise file_error(path, "no valid sample: every sample holds WFDB's invalid-sample value")
+        bad = np.zeros(signal.shape, bool)
+    else:
+        bad = ~np.isfinite(signal)
     if bad.any():
         lead, i = np.argwhere(bad)[0]
         raise file_error(path, f"{int(bad.sum())} NaN or infinite samples (first in lead {leads[lead]} at sample {i})")
@@ -57,55 +67,31 @@ def _finish(path, name, signal, fs, leads, annotations=None) -> Recording:
 
 
 def read_csv(path, fs) -> Recording:
-    """CSV: one column per lead, optional header row of lead names."""
-    import pandas as pd
+    """CSV: one column per lead, optional header row of lead names (layout checks: :mod:`.csv_reader`)."""
+    from .csv_reader import read_csv_columns
 
     path = Path(path)
     fs = _check_user_fs(path, fs, required=True)
+    signal, leads = read_csv_columns(path, fs)
+    return _finish(path, path.stem, signal, fs, leads)
+
+
+def _check_npy_size(path: Path) -> None:
+    """The array the header declares must fit in the file: a damaged header never makes us allocate terabytes."""
+    from numpy.lib import format as npformat
+
     try:
-        first = path.open().readline()
-    except UnicodeDecodeError:
-        raise file_error(path, "not a text CSV file") from None
-    cells = [c.strip() for c in first.split(",")]
-    has_header = any(c and not _is_number(c) for c in cells)
-    try:
-        df = pd.read_csv(path, header=0 if has_header else None, dtype=np.float64)
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise file_error(path, f"not a numeric CSV ({str(exc).splitlines()[0]})") from None
-    leads = [str(c) for c in df.columns] if has_header else [f"lead{i}" for i in range(df.shape[1])]
-    signal = df.to_numpy().T
-    keep = _drop_time_columns(path, signal, leads, fs)
-    return _finish(path, path.stem, signal[keep], fs, [leads[i] for i in keep])
-
-
-def _drop_time_columns(path, signal, leads, fs) -> list[int]:
-    """Indices of the columns to keep: a strictly increasing column is a time or sample axis, not a lead.
-
-    No ECG rises at every one of thousands of samples; a device's export often
-    starts with such a column. It is left out with a note; when its steps
-    agree with ``fs`` in none of samples, seconds, milliseconds and
-    microseconds, ``fs`` or the file is wrong, and that is an error.
-    """
-    rising = [x.size > 2 and bool(np.all(np.diff(x) > 0)) for x in signal]
-    if all(rising):  # nothing else to read: let the ECG checks speak
-        return list(range(len(signal)))
-    for i in np.flatnonzero(rising):
-        step = float(np.median(np.diff(signal[i])))
-        # a sample index (step 1), or a time in s, ms or us: one of them must give --fs
-        if abs(step - 1.0) > 1e-9 and not any(abs(k / step - fs) <= 0.01 * fs for k in (1.0, 1e3, 1e6)):
-            raise file_error(path, f"column {leads[i]!r} is a time axis with steps of {step:g}: {1 / step:g} Hz in "
-                                   f"seconds, {1e3 / step:g} Hz in ms, {1e6 / step:g} Hz in us, none of them --fs {fs:g}")
-        warnings.warn(f"{path}: column {leads[i]!r} rises at every sample: taken as a time axis and left out",
-                      stacklevel=3)
-    return [i for i, r in enumerate(rising) if not r]
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
+        with path.open("rb") as f:
+            major, _ = npformat.read_magic(f)
+            read = npformat.read_array_header_1_0 if major == 1 else npformat.read_array_header_2_0
+            shape, _, dtype = read(f)
+            room = path.stat().st_size - f.tell()
+    except (ValueError, OSError, EOFError, SyntaxError) as exc:
+        raise file_error(path, f"not a readable NumPy array file ({str(exc).splitlines()[0] or 'bad header'})") from None
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if not dtype.hasobject and need > room:
+        raise file_error(path, f"truncated NumPy array file: shape {shape} of {dtype} needs {need} bytes, "
+                               f"the file holds {room}")
 
 
 def read_npy(path, fs) -> Recording:
@@ -117,12 +103,23 @@ def read_npy(path, fs) -> Recording:
     """
     path = Path(path)
     fs = _check_user_fs(path, fs, required=True)
+    with path.open("rb") as f:
+        magic = f.read(6)
+    if magic[:4] == b"PK\x03\x04":
+        raise file_error(path, "a zip archive (an .npz renamed .npy?), not a NumPy array file: save one array "
+                               "with numpy.save")
+    if magic != b"\x93NUMPY":
+        raise file_error(path, "not a NumPy array file (no .npy signature)")
+    _check_npy_size(path)
     try:
         a = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise file_error(path, f"not a NumPy array file ({exc})") from None
+    except (ValueError, OSError, EOFError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else "truncated"
+        raise file_error(path, f"not a readable NumPy array file ({why})") from None
     if a.dtype.kind not in "iuf":
         raise file_error(path, f"array of {a.dtype} is not numeric")
+    if a.size == 0:
+        raise file_error(path, f"no samples (an empty array of shape {a.shape})")
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2:
@@ -171,9 +168,9 @@ def read_wfdb_input(path, fs=None, annotations: bool = True) -> Recording:
     header = read_header(p)
     if fs is not None and abs(float(fs) - float(header.fs)) > 1e-6:
         raise ArrhythmiaError(f"Invalid value for '--fs': {p}.hea records its own rate {header.fs:g} Hz; got {float(fs):g}.")
-    has_atr = annotations and p.with_suffix(".atr").is_file()
-    rec = read_wfdb(p, annotator="atr" if has_atr else None)
-    return _finish(rec.source, rec.name, rec.signal, rec.fs, rec.leads, rec.annotations)
+    has_atr = annotations and record_file(p, "atr").is_file()
+    rec = read_wfdb(p, annotator="atr" if has_atr else None, gaps=True)
+    return _finish(rec.source, rec.name, rec.signal, rec.fs, rec.leads, rec.annotations, gaps_ok=True)
 
 
 def read_input(path, fs=None, annotations: bool = True) -> Recording:
@@ -196,7 +193,9 @@ def read_input(path, fs=None, annotations: bool = True) -> Recording:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix in ("", ".dat", ".atr") and p.with_suffix(".hea").is_file():
+    if suffix != ".hea" and record_file(p, "hea").is_file():  # a record named without extension (``ecg.v2``)
+        return read_wfdb_input(p, fs, annotations)
+    if suffix in (".dat", ".atr") and p.with_suffix(".hea").is_file():
         return read_wfdb_input(p.with_suffix(""), fs, annotations)
     if not p.exists():
         raise file_error(p, "file not found")
@@ -218,15 +217,19 @@ def input_files(path) -> list[Path]:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix in ("", ".hea", ".dat", ".atr") and p.with_suffix(".hea").is_file():
+    rec = None
+    if suffix != ".hea" and record_file(p, "hea").is_file():
+        rec = p
+    elif suffix in (".hea", ".dat", ".atr") and p.with_suffix(".hea").is_file():
         rec = p.with_suffix("")
-        files = [rec.with_suffix(".hea"), rec.with_suffix(".atr")]
+    if rec is not None:
+        files = [record_file(rec, "hea"), record_file(rec, "atr")]
         try:
             from .wfdb_io import read_header
 
             files += [rec.parent / f for f in (read_header(rec).file_name or [])]
         except ArrhythmiaError:
-            files.append(rec.with_suffix(".dat"))
+            files.append(record_file(rec, "dat"))
         return list(dict.fromkeys(files))
     return [p]
 

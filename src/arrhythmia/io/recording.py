@@ -52,7 +52,8 @@ class Recording:
     name : str
         Record name (``'100'``) or file stem.
     signal : ndarray of float64, shape (n_leads, n_samples)
-        Signal in millivolts.
+        Signal in millivolts; NaN only where a WFDB record holds its
+        invalid-sample value (a gap: see :func:`arrhythmia.preprocessing.quality.fill_gaps`).
     fs : float
         Sampling rate in Hz.
     leads : tuple of str

@@ -108,7 +108,19 @@ def model_leads(recording, cfg):
     return recording.select_leads(cfg.leads)
 
 
-def detect_beats(rec, detector: str = DEFAULT_DETECTOR):
+def without_gaps(rec):
+    """``rec`` with its gaps (NaN samples) filled, and where they were (per sample; None when there is none)."""
+    from dataclasses import replace
+
+    from ..preprocessing.quality import fill_gaps
+
+    if np.isfinite(rec.signal).all():
+        return rec, None
+    filled, gaps = fill_gaps(rec.signal)
+    return replace(rec, signal=filled), gaps
+
+
+def detect_beats(rec, detector: str = DEFAULT_DETECTOR, gaps=None):
     """R peaks of ``rec``, which of them lie in readable stretches, and its signal quality.
 
     Returns
@@ -120,6 +132,8 @@ def detect_beats(rec, detector: str = DEFAULT_DETECTOR):
     detection : Detection
         What the detector computed (all its detections, its energy, its quality).
     quality : Quality
+        With ``gaps`` (per sample, True in a gap: :func:`~arrhythmia.preprocessing.quality.fill_gaps`), every
+        segment holding one is unreadable.
 
     Raises
     ------
@@ -127,13 +141,15 @@ def detect_beats(rec, detector: str = DEFAULT_DETECTOR):
         A flat signal, or nothing readable: noise without QRS complexes, or a wrong sampling rate.
     """
     from ..preprocessing.detectors import detect
-    from ..preprocessing.quality import beats_in_readable, signal_quality
+    from ..preprocessing.quality import beats_in_readable, signal_quality, with_gaps
 
     src = rec.source or rec.name
     if np.ptp(rec.signal[0]) == 0:
         raise file_error(src, "flat signal: no heartbeats to detect")
     d = detect(rec.signal, rec.fs, detector)
     q = d.quality if d.quality is not None else signal_quality(rec.signal, rec.fs, d.peaks)
+    if gaps is not None:
+        q = with_gaps(q, gaps)
     ok = beats_in_readable(q, d.peaks) if d.peaks.size else np.zeros(0, bool)
     peaks = d.peaks
     if ok.sum() < 3 or not q.readable.any():
@@ -145,17 +161,19 @@ def detect_beats(rec, detector: str = DEFAULT_DETECTOR):
     return peaks, ok, d, q
 
 
-def given_beats(rec, peaks, source: str):
+def given_beats(rec, peaks, source: str, gaps=None):
     """Beats taken from an annotation file instead of a detector: the same outputs as :func:`detect_beats`."""
     from types import SimpleNamespace
 
-    from ..preprocessing.quality import beats_in_readable, signal_quality
+    from ..preprocessing.quality import beats_in_readable, signal_quality, with_gaps
 
     peaks = np.unique(np.asarray(peaks, dtype=np.int64))
     peaks = peaks[(peaks >= 0) & (peaks < rec.signal.shape[1])]
     if peaks.size < 3:
         raise file_error(rec.source or rec.name, f"fewer than 3 beats from {source} inside the signal")
     q = signal_quality(rec.signal, rec.fs, peaks)
+    if gaps is not None:
+        q = with_gaps(q, gaps)
     return peaks, beats_in_readable(q, peaks), SimpleNamespace(detector=source), q
 
 
@@ -198,8 +216,9 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     if recording.duration < MIN_DURATION_S:
         raise file_error(src, f"recording too short ({recording.duration:.1f} s); at least {MIN_DURATION_S:g} s "
                               "are needed to detect and classify beats")
-    rec = model_leads(recording, cfg)
-    peaks, ok, d, q = detect_beats(rec, detector) if peaks is None else given_beats(rec, peaks, peaks_from)
+    rec, gaps = without_gaps(model_leads(recording, cfg))
+    peaks, ok, d, q = (detect_beats(rec, detector, gaps) if peaks is None
+                       else given_beats(rec, peaks, peaks_from, gaps))
     x, kept, rr = segment(rec, peaks, cfg)
     proba = runner.predict_proba(x, rr).astype(np.float32)
     samples, readable = peaks[kept], ok[kept]

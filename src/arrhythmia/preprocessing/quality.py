@@ -270,3 +270,38 @@ def noise_annotations(quality: Quality) -> tuple[np.ndarray, list[str], np.ndarr
     if samples and samples[-1] >= quality.n_samples:  # a stretch to the end: no closing mark past the signal
         samples, subtypes = samples[:-1], subtypes[:-1]
     return np.asarray(samples, np.int64), ["~"] * len(samples), np.asarray(subtypes, np.int64)
+
+
+def fill_gaps(signal) -> tuple[np.ndarray, np.ndarray]:
+    """Gaps (NaN samples: WFDB's invalid-sample value, a lead off) filled so that filters can run.
+
+    Parameters
+    ----------
+    signal : array_like, shape (n_leads, n_samples)
+
+    Returns
+    -------
+    filled : ndarray of float64
+        Each gap joined by a straight line between its neighbours (held at an
+        edge; a lead with no valid sample is all zeros, hence flat).
+    gaps : ndarray of bool, shape (n_samples,)
+        Samples where any lead had a gap: unreadable (:func:`with_gaps`).
+    """
+    x = np.array(signal, dtype=np.float64, ndmin=2)
+    bad = np.isnan(x)
+    for lead in np.flatnonzero(bad.any(axis=1)):
+        ok = ~bad[lead]
+        x[lead] = np.interp(np.arange(x.shape[1]), np.flatnonzero(ok), x[lead, ok]) if ok.any() else 0.0
+    return x, bad.any(axis=0)
+
+
+def with_gaps(quality: Quality, gaps) -> Quality:
+    """``quality`` with every segment that holds a gap unreadable (its leads' ``sqi_db`` -inf)."""
+    from dataclasses import replace
+
+    gaps = np.asarray(gaps, dtype=bool)
+    if not gaps.any():
+        return quality
+    seg = _segments(gaps[None, :], quality.segment)[0].any(axis=1)
+    sqi = np.where(seg[None, :], -np.inf, quality.sqi_db)
+    return replace(quality, sqi_db=sqi, readable=quality.readable & ~seg)

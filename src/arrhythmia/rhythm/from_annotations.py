@@ -269,7 +269,8 @@ def write_rhythm_outputs(path, out, annotator: str = "atr", fs: float | None = N
     with guard.staging() as tmp:
         written = result.write_annotations(tmp, extension)
         summary = result.summary()
-        summary["annotation_file"] = written.name
+        # the WFDB record name the annotation file takes (any file name: io.wfdb_io.wfdb_record_name), and its source
+        summary.update(annotation_file=written.name, wfdb_record=written.stem, source=str(p))
         write_json(tmp / SUMMARY_FILE, summary)
     return summary
 

@@ -197,7 +197,10 @@ def load_signal(source, fs=None, cache: Path | None = None) -> Signal:
 
     src = Path(source)
     cache = Path(cache) if cache else cache_root()
-    stat_of = src.with_suffix(".hea") if src.with_suffix(".hea").is_file() else src
+    from ..io.wfdb_io import record_file
+
+    hea = src if src.suffix.lower() == ".hea" else record_file(src, "hea")  # a record name may hold dots
+    stat_of = hea if hea.is_file() else (src.with_suffix(".hea") if src.with_suffix(".hea").is_file() else src)
     st = stat_of.stat() if stat_of.exists() else None
     key = hashlib.sha256(f"{src.resolve()}|{st and st.st_size}|{st and st.st_mtime_ns}|{fs}".encode()).hexdigest()[:20]
     npy, meta = cache / f"{key}.npy", cache / f"{key}.json"
@@ -205,7 +208,10 @@ def load_signal(source, fs=None, cache: Path | None = None) -> Signal:
         m = json.loads(meta.read_text())
         return Signal(np.load(npy, mmap_mode="r"), m["fs"], m["leads"], cache / key)
     rec = read_input(src, fs)
-    data = rec.signal.astype(np.float32)
+    from ..preprocessing.quality import fill_gaps
+
+    # WFDB gaps (invalid samples, NaN) drawn as straight lines: JSON has no NaN; the beats there are Q
+    data = (fill_gaps(rec.signal)[0] if not np.isfinite(rec.signal).all() else rec.signal).astype(np.float32)
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f".{key}.{os.getpid()}.npy"
     np.save(tmp, data)

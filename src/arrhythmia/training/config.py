@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -116,8 +117,11 @@ class TrainConfig:
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 raise ArrhythmiaError(f"Invalid value for {name!r}: allowed a positive integer; got {v!r}.")
-        if not self.lr > 0:
-            raise ArrhythmiaError(f"Invalid value for 'lr': allowed a positive number; got {self.lr!r}.")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ArrhythmiaError(f"Invalid value for 'lr': allowed a finite positive number; got {self.lr!r}.")
+        vf = self.val_fraction
+        if vf is not None and not (isinstance(vf, (int, float)) and math.isfinite(vf) and 0 <= vf < 1):
+            raise ArrhythmiaError(f"Invalid value for 'val_fraction': allowed 0 to 1 (excluded); got {vf!r}.")
         if self.freeze_backbone and not self.init_from:
             raise ArrhythmiaError("Invalid value for 'freeze_backbone': needs --init-from BUNDLE.")
         if self.model == "ensemble":
