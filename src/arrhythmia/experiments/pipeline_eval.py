@@ -133,13 +133,15 @@ def evaluate_pipeline(bundle, data_dir, out, records=None, backend: str = "auto"
 
 def _af_comparison(r: str, rec, ann):
     """The record's AF episodes (from the pipeline's beats) against its reference rhythm marks, as epicmp -A from
-    5:00; None when the record carries no rhythm annotation at all."""
+    5:00; None when the record carries no rhythm annotation at all or is not longer than those 5 minutes."""
     from ..evaluation.episodes import compare_episodes, episodes_from_rhythm
 
     a = rec.annotations
     if a.aux is None or not np.any(a.symbol == "+"):
         return None
     n = rec.signal.shape[1]
+    if n <= 300.0 * rec.fs:
+        return None
     ref = episodes_from_rhythm(a.sample, a.aux, n, symbols=a.symbol)
     test = np.array([[e["start"], e["end"]] for e in ann.episodes if e["rhythm"].startswith("(AFIB")],
                     dtype=np.int64).reshape(-1, 2)
