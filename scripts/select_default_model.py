@@ -260,9 +260,10 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "the reference R peaks: every beat of the pool is predicted once by a model that never saw its patient.",
              "- Label-free post-processing (below) is applied record by record to those predictions, the way "
              "`annotate` applies it.",
-             "- Score: mean of S Se, S +P, V Se and V +P pooled over the whole pool; the rule: best mean score over "
-             "the seeds run (rounds 1-4 used seeds 0, 1, 2; this round ran seed 0 for lack of time, so a "
-             "difference of a few points between candidates is within one seed's noise).", "",
+             "- Score: mean of S Se, S +P, V Se and V +P pooled over the whole pool; the rule (round 4's): best mean "
+             "score over seeds 0, 1 and 2 (each seed also redraws the folds). Seed 0 of `context` and `r4-relative` "
+             "ran first, the default model was built from that (`context`) and evaluated on DS2, then seeds 1 and 2 "
+             "and the epoch candidates ran to complete the rule; the table below is the complete round.", "",
              "## Candidates", ""]
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]

@@ -180,3 +180,14 @@ def results_copy(annotated_results, tmp_path):
     dst = tmp_path / "results"
     shutil.copytree(annotated_results, dst)
     return dst
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Every test leaves os.environ as it found it: a Dask LocalCluster sets OMP_NUM_THREADS=1 (and more) in its
+    parent's environment, which would make later CLI subprocesses train with one thread, i.e. other weights."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
