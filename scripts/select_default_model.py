@@ -30,6 +30,7 @@ import torch
 
 from arrhythmia.datasets.references import DataRoots
 from arrhythmia.experiments.pool_cv import out_of_fold, score_oof, selection_score
+from arrhythmia.reports import format_pct as pct
 from arrhythmia.training import TrainConfig
 
 POOL = ("mitdb:DS1", "svdb:all")
@@ -191,10 +192,6 @@ VARIANT_TEXT = {
                      "(nested, so the score is not tuned on the beats it scores); the shipped weights are chosen on "
                      "all of them",
 }
-
-
-def pct(v) -> str:
-    return "-" if v is None or v != v else f"{100 * v:.1f}"
 
 
 def _candidate_table(results: dict, chosen: dict) -> list[str]:

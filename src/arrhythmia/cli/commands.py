@@ -68,34 +68,24 @@ def models(args) -> int:
 
 
 def train_settings(args, roots) -> dict:
-    """TrainConfig keywords: the options given, the shipped recipe (training.config.SHIPPED_RECIPE) for the rest."""
-    from ..training.config import SHIPPED_POOL, SHIPPED_RECIPE
+    """TrainConfig keywords: the options given, the shipped recipe for the rest (training.config)."""
+    from ..training.config import recipe_settings, shipped_pool
 
-    given = dict(model=args.model, epochs=args.epochs, imbalance=args.imbalance, lr_schedule=args.lr_schedule,
-                 median_channels=args.median_channels, rr_features=args.rr_features, val_fraction=args.val_fraction,
-                 epoch_beats=args.epoch_beats, patience=args.patience)
-    kw = {k: (SHIPPED_RECIPE[k] if v is None else v) for k, v in given.items()}
+    kw = recipe_settings(model=args.model, epochs=args.epochs, imbalance=args.imbalance,
+                         lr_schedule=args.lr_schedule, median_channels=args.median_channels,
+                         rr_features=args.rr_features, val_fraction=args.val_fraction, epoch_beats=args.epoch_beats,
+                         patience=args.patience)
     if args.init_from and args.model is None:
         kw["model"] = None  # the base bundle's
-    if args.val_fraction and args.patience is None:
-        kw["patience"] = 6  # early stopping on the held-out patients
-    if kw["epoch_beats"] == 0:
-        kw["epoch_beats"] = None
     pool = tuple(args.train) if args.train else None
     if pool is None and args.split == "inter-patient" and not args.records:
-        pool = SHIPPED_POOL if _has_records(roots, "svdb") else ("mitdb:DS1",)
-        if len(pool) == 1:
-            looked = ", ".join(map(str, roots.candidates("svdb")))
-            print(f"arrhythmia: note: svdb not found (looked in {looked}): training on mitdb:DS1 alone (the shipped "
-                  "model also trains on svdb's 39 records: 'arrhythmia data fetch --database svdb')", file=sys.stderr)
+        pool, note = shipped_pool(roots)
+        if note:
+            print(f"arrhythmia: note: {note}", file=sys.stderr)
     return dict(kw, split=args.split, batch_size=args.batch_size, lr=args.lr, augment=not args.no_augment,
                 seed=args.seed, device=args.device, init_from=args.init_from, freeze_backbone=args.freeze_backbone,
                 records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
                 members=args.members, train=pool)
-
-
-def _has_records(roots, database: str) -> bool:
-    return any(c.is_dir() and any(c.glob("*.hea")) for c in roots.candidates(database))
 
 
 def train(args) -> int:
@@ -282,9 +272,12 @@ def annotate(args) -> int:
         if src.is_dir():
             from ..errors import ArrhythmiaError
 
-            raise ArrhythmiaError(f"Invalid value for '--beats-from': allowed with one WFDB record; got the folder {src}.")
-        if not _has_signal(src):  # annotation-only (ltafdb): the rhythm outputs alone
-            args.record, args.fs = str(src), args.fs
+            raise ArrhythmiaError(f"Invalid value for '--beats-from': allowed with one WFDB record; got the folder "
+                                  f"{src}.")
+        from ..io.wfdb_io import has_signal
+
+        if not has_signal(src):  # annotation-only (ltafdb): the rhythm outputs alone
+            args.record = str(src)
             return rhythm(args)
         kw["beats_from"] = args.beats_from
     if src.is_dir():
@@ -308,20 +301,6 @@ def annotate(args) -> int:
     print(format_summary(s))
     print(f"annotations, beats.csv, summary.json and strip written to {args.out}")
     return 0
-
-
-def _has_signal(src: Path) -> bool:
-    """A WFDB record whose header names at least one signal file that exists."""
-    hea = src if src.suffix == ".hea" else src.with_name(src.name + ".hea")
-    if not hea.is_file():
-        return False
-    try:
-        import wfdb
-
-        h = wfdb.rdheader(str(hea.with_suffix("")))
-    except Exception:  # a corrupt header: the reader names the problem
-        return True
-    return bool(h.n_sig) and all((hea.parent / f).is_file() for f in set(h.file_name or []))
 
 
 def _annotate_folder(inputs, args, kw):

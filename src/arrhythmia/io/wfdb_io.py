@@ -23,6 +23,23 @@ def record_file(record, ext: str) -> Path:
     return record.parent / f"{record.name}.{ext.lstrip('.')}"
 
 
+def has_signal(path) -> bool:
+    """True for a WFDB record whose header names at least one signal file that exists beside it (False for an
+    annotation-only record such as ltafdb's, or no header). A header that cannot be parsed counts as having one:
+    reading the record then names the problem."""
+    import wfdb
+
+    p = _record_path(path)
+    hea = record_file(p, "hea")
+    if not hea.is_file():
+        return False
+    try:
+        h = wfdb.rdheader(str(p))
+    except Exception:  # any parse failure: left to the reader, which names the file and the problem
+        return True
+    return bool(h.n_sig) and all((hea.parent / f).is_file() for f in set(h.file_name or []))
+
+
 def read_header(path):
     """Read a WFDB header, checked (:func:`check_header`), raising a one-line error naming the file."""
     import wfdb

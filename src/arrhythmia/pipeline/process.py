@@ -141,17 +141,13 @@ def detect_beats(rec, detector: str = DEFAULT_DETECTOR, gaps=None):
         A flat signal, or nothing readable: noise without QRS complexes, or a wrong sampling rate.
     """
     from ..preprocessing.detectors import detect
-    from ..preprocessing.quality import beats_in_readable, signal_quality, with_gaps
 
     src = rec.source or rec.name
     if np.ptp(rec.signal[0]) == 0:
         raise file_error(src, "flat signal: no heartbeats to detect")
     d = detect(rec.signal, rec.fs, detector)
-    q = d.quality if d.quality is not None else signal_quality(rec.signal, rec.fs, d.peaks)
-    if gaps is not None:
-        q = with_gaps(q, gaps)
-    ok = beats_in_readable(q, d.peaks) if d.peaks.size else np.zeros(0, bool)
     peaks = d.peaks
+    ok, q = _readable(rec, peaks, gaps, d.quality)
     if ok.sum() < 3 or not q.readable.any():
         raise file_error(src, f"no ECG-like heartbeats found at {rec.fs:g} Hz: the signal looks like noise, "
                               "or the sampling rate (--fs) is wrong")
@@ -161,20 +157,27 @@ def detect_beats(rec, detector: str = DEFAULT_DETECTOR, gaps=None):
     return peaks, ok, d, q
 
 
+def _readable(rec, peaks, gaps=None, quality=None):
+    """(per beat: in a readable stretch, the recording's Quality): ``quality`` (the detector's) or measured, with
+    every segment holding a gap unreadable."""
+    from ..preprocessing.quality import beats_in_readable, signal_quality, with_gaps
+
+    q = quality if quality is not None else signal_quality(rec.signal, rec.fs, peaks)
+    if gaps is not None:
+        q = with_gaps(q, gaps)
+    return (beats_in_readable(q, peaks) if peaks.size else np.zeros(0, bool)), q
+
+
 def given_beats(rec, peaks, source: str, gaps=None):
     """Beats taken from an annotation file instead of a detector: the same outputs as :func:`detect_beats`."""
     from types import SimpleNamespace
-
-    from ..preprocessing.quality import beats_in_readable, signal_quality, with_gaps
 
     peaks = np.unique(np.asarray(peaks, dtype=np.int64))
     peaks = peaks[(peaks >= 0) & (peaks < rec.signal.shape[1])]
     if peaks.size < 3:
         raise file_error(rec.source or rec.name, f"fewer than 3 beats from {source} inside the signal")
-    q = signal_quality(rec.signal, rec.fs, peaks)
-    if gaps is not None:
-        q = with_gaps(q, gaps)
-    return peaks, beats_in_readable(q, peaks), SimpleNamespace(detector=source), q
+    ok, q = _readable(rec, peaks, gaps)
+    return peaks, ok, SimpleNamespace(detector=source), q
 
 
 def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adapt: bool = True,

@@ -22,6 +22,31 @@ bundle was trained with it): ``arrhythmia train``'s defaults. Its pool is :data:
 SHIPPED_POOL = ("mitdb:DS1", "svdb:all")
 
 
+def recipe_settings(**given) -> dict:
+    """:data:`SHIPPED_RECIPE` with every given setting that is not None over it.
+
+    ``val_fraction`` without ``patience``: early stopping after 6 epochs without a better validation score;
+    ``epoch_beats=0``: every training beat once an epoch.
+    """
+    kw = {k: (SHIPPED_RECIPE[k] if given.get(k) is None else given[k]) for k in SHIPPED_RECIPE}
+    kw.update({k: v for k, v in given.items() if k not in SHIPPED_RECIPE})
+    if given.get("val_fraction") and given.get("patience") is None:
+        kw["patience"] = 6
+    if kw["epoch_beats"] == 0:
+        kw["epoch_beats"] = None
+    return kw
+
+
+def shipped_pool(roots) -> tuple[tuple[str, ...], str | None]:
+    """The shipped model's training pool where its databases are found, else DS1 alone, with a note saying so."""
+    looked = roots.candidates("svdb")
+    if any(c.is_dir() and any(c.glob("*.hea")) for c in looked):
+        return SHIPPED_POOL, None
+    return ("mitdb:DS1",), (f"svdb not found (looked in {', '.join(map(str, looked))}): training on mitdb:DS1 alone "
+                            "(the shipped model also trains on svdb's 39 records: 'arrhythmia data fetch --database "
+                            "svdb')")
+
+
 @dataclass
 class TrainConfig:
     """Settings of one training run (all recorded in the bundle).
