@@ -1,12 +1,17 @@
 """Annotating an archive: one record on one core, the 44 non-paced records serially, in 2 worker processes and on a
-local Dask cluster of 2 worker processes.
+local Dask cluster of 2 worker processes, and a 24-hour recording whole and in chunks.
 
-    ARRHYTHMIA_DATA_DIR=../shared/data/mitdb python benchmarks/bench_archive.py [--jobs 2] [--no-dask]
+    ARRHYTHMIA_DATA_DIR=../shared/data/mitdb python benchmarks/bench_archive.py [--jobs 2] [--no-dask] [--no-long]
 
 One record (100): read + detect + classify (``classify_recording``) and the full ``annotate`` with every output
 (annotation file, beats.csv, summary.json, strip.png), the model on one thread, median of 5 after a warm-up.
 The archive runs time ``annotate_many`` end to end (worker start-up and model loading included) into a fresh
-temporary folder each, and check that every run wrote the same beats.csv files.
+temporary folder each, and check that every run wrote the same beats.csv files. The 24-hour recording is the 48
+MIT-BIH records joined end to end (their MLII and other lead), classified (``classify_recording``, one thread, after a warm-up on
+a minute of record 100) in a fresh process per run: in 10-minute chunks (the default above an hour) and whole (``chunk_s=0``), timed, then run
+again under ``tracemalloc`` for the peak of the pipeline's own allocations (beyond the signal it is given; the
+process's resident size depends on the allocator's history and is not reported), with a check that both runs gave
+the same beats and labels.
 """
 
 from __future__ import annotations
@@ -85,11 +90,59 @@ def archive(d: Path, model: str, jobs: int, dask: bool) -> None:
               f"({hours * 3600 / dt:,.0f} recording-s per s) |")
 
 
+def _long_run(d: str, model: str, chunk_s) -> dict:
+    import tracemalloc
+    from dataclasses import replace
+
+    import numpy as np
+
+    from arrhythmia.datasets.records import MITDB_RECORDS
+    from arrhythmia.io.wfdb_io import read_wfdb
+
+    warnings.simplefilter("ignore")
+    runner = load_runner(model, "onnx", threads=1)
+    parts = [read_wfdb(Path(d) / r).select_leads(("MLII", "other")) for r in MITDB_RECORDS]
+    signal = np.concatenate([p.signal for p in parts], axis=1)
+    rec = replace(parts[0], signal=signal, name="joined")
+    # warm-up on its first minute: onnxruntime's first run and the first calls' imports
+    classify_recording(replace(parts[0], signal=parts[0].signal[:, : int(60 * parts[0].fs)]), runner)
+    del parts
+    t = time.perf_counter()
+    ann = classify_recording(rec, runner, chunk_s=chunk_s)
+    dt = time.perf_counter() - t
+    del ann
+    tracemalloc.start()  # a second run, traced: every NumPy and Python allocation it makes
+    ann = classify_recording(rec, runner, chunk_s=chunk_s)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"s": dt, "hours": rec.duration / 3600, "peak_mb": peak / 2**20, "signal_mb": signal.nbytes / 2**20,
+            "sample": ann.sample, "labels": ann.proba.argmax(1)}
+
+
+def long_recording(d: Path, model: str) -> None:
+    import multiprocessing
+
+    import numpy as np
+
+    ctx = multiprocessing.get_context("spawn")
+    res = {}
+    for what, chunk_s in (("10-minute chunks (default)", None), ("whole (chunk_s=0)", 0)):
+        with ctx.Pool(1) as pool:
+            r = res[what] = pool.apply(_long_run, (str(d), model, chunk_s))
+        print(f"| 24-hour recording ({r['hours']:.1f} h, 48 records joined, {r['sample'].size:,} beats; its float64 "
+              f"signal {r['signal_mb']:,.0f} MB), read + detect + classify, {what}, 1 thread; peak of the "
+              f"pipeline's own allocations (tracemalloc) {r['peak_mb']:,.0f} MB | 1 | {r['s']:.1f} s |")
+    a, b = res.values()
+    same = np.array_equal(a["sample"], b["sample"]) and np.array_equal(a["labels"], b["labels"])
+    print(f"| chunked and whole: {'the same beats and labels' if same else 'DIFFERENT beats or labels'} | | |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=str(default_model_path()))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--no-long", action="store_true", help="leave out the 24-hour recording")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     d = data_dir()
@@ -98,6 +151,8 @@ def main():
     print("|---|---:|---:|")
     one_record(d, a.model)
     archive(d, a.model, a.jobs, not a.no_dask)
+    if not a.no_long:
+        long_recording(d, a.model)
 
 
 if __name__ == "__main__":

@@ -123,9 +123,10 @@ class Recording:
                 chosen.append(idx)
             else:
                 check_option("lead", lead, list(self.leads) + [OTHER_LEAD])
+        prefix = chosen == list(range(len(chosen)))  # the first leads in order: a view, no copy of the signal
         return replace(
             self,
-            signal=self.signal[chosen],
+            signal=self.signal[: len(chosen)] if prefix else self.signal[chosen],
             leads=tuple(self.leads[i] for i in chosen),
             notes=tuple(notes),
         )

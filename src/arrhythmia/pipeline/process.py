@@ -120,8 +120,10 @@ def without_gaps(rec):
     return replace(rec, signal=filled), gaps
 
 
-def detect_beats(rec, detector: str = DEFAULT_DETECTOR, gaps=None):
+def detect_beats(rec, detector: str = DEFAULT_DETECTOR, gaps=None, chunk_s: float | None = None):
     """R peaks of ``rec``, which of them lie in readable stretches, and its signal quality.
+
+    ``chunk_s`` is the detector's (its band-pass in chunks: see :func:`~arrhythmia.preprocessing.filters.bandpass`).
 
     Returns
     -------
@@ -145,7 +147,7 @@ def detect_beats(rec, detector: str = DEFAULT_DETECTOR, gaps=None):
     src = rec.source or rec.name
     if np.ptp(rec.signal[0]) == 0:
         raise file_error(src, "flat signal: no heartbeats to detect")
-    d = detect(rec.signal, rec.fs, detector)
+    d = detect(rec.signal, rec.fs, detector, chunk_s=chunk_s)
     peaks = d.peaks
     ok, q = _readable(rec, peaks, gaps, d.quality)
     if ok.sum() < 3 or not q.readable.any():
@@ -180,8 +182,34 @@ def given_beats(rec, peaks, source: str, gaps=None):
     return peaks, ok, SimpleNamespace(detector=source), q
 
 
+PREDICT_BATCH = 4096
+"""Beats given to the runner at a time (its own batch size: the same batches, the same numbers)."""
+
+
+def predict_windows(runner, x: np.ndarray, rr: np.ndarray, ref: np.ndarray | None) -> np.ndarray:
+    """Class probabilities (float32) of beat windows, the median-beat channels appended a batch at a time.
+
+    Parameters
+    ----------
+    runner : object
+        ``predict_proba(x, rr)``.
+    x, rr, ref
+        As :func:`arrhythmia.pipeline.segment.beat_windows` returns them (``ref`` None: no median channels).
+    """
+    from .segment import with_median_channels
+
+    if ref is None:
+        return runner.predict_proba(x, rr).astype(np.float32)
+    if len(x) == 0:
+        return runner.predict_proba(with_median_channels(x, ref), rr).astype(np.float32)
+    parts = [runner.predict_proba(with_median_channels(x[i:i + PREDICT_BATCH], ref), rr[i:i + PREDICT_BATCH])
+             for i in range(0, len(x), PREDICT_BATCH)]
+    return np.concatenate(parts).astype(np.float32)
+
+
 def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adapt: bool = True,
-                       peaks=None, peaks_from: str = "annotation file") -> AnnotatedRecording:
+                       peaks=None, peaks_from: str = "annotation file", chunk_s: float | None = None
+                       ) -> AnnotatedRecording:
     """Detect and classify every beat of ``recording`` with a runner.
 
     Parameters
@@ -197,6 +225,10 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     peaks : array_like of int, optional
         Beat times (samples) to classify instead of detecting them (``annotate --beats-from``); ``peaks_from``
         names their source in the summary.
+    chunk_s : float or None
+        Filter and cut the full-rate signal this many seconds at a time (:mod:`arrhythmia.preprocessing.chunks`);
+        None: in 10-minute chunks when the recording is over an hour long, else whole; 0: whole. The beats and
+        classes are those of a whole run (``tests/test_chunked.py``).
 
     Detections in unreadable stretches (:mod:`arrhythmia.preprocessing.quality`) become beats of class Q: no S or
     V is invented in noise, the beat still counts as detected, and no burden figure counts it. AF episodes
@@ -212,7 +244,7 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     from ..preprocessing.quality import noise_annotations
     from ..rhythm.af import detect_af
     from .adapt import postprocess
-    from .segment import BeatConfig, segment
+    from .segment import BeatConfig, beat_windows
 
     src = recording.source or recording.name
     cfg = BeatConfig.from_dict(runner.config["beats"])
@@ -220,10 +252,13 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
         raise file_error(src, f"recording too short ({recording.duration:.1f} s); at least {MIN_DURATION_S:g} s "
                               "are needed to detect and classify beats")
     rec, gaps = without_gaps(model_leads(recording, cfg))
-    peaks, ok, d, q = (detect_beats(rec, detector, gaps) if peaks is None
+    peaks, ok, d, q = (detect_beats(rec, detector, gaps, chunk_s) if peaks is None
                        else given_beats(rec, peaks, peaks_from, gaps))
-    x, kept, rr = segment(rec, peaks, cfg)
-    proba = runner.predict_proba(x, rr).astype(np.float32)
+    detector_name = d.detector
+    del d  # the detector's energies: a long recording's largest arrays after its signal
+    x, kept, rr, ref = beat_windows(rec, peaks, cfg, chunk_s)
+    proba = predict_windows(runner, x, rr, ref)
+    del x
     samples, readable = peaks[kept], ok[kept]
     # AF/flutter episodes from the readable beats' RR intervals, leaving out intervals at beats the network calls V
     labels = np.asarray(AAMI_CLASSES)[proba[readable].argmax(1)]
@@ -234,6 +269,6 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     post[~readable] = np.eye(len(AAMI_CLASSES))[AAMI_CLASSES.index("Q")]
     ns, _, nsub = noise_annotations(q)
     return AnnotatedRecording(rec.name, rec.fs, samples, post.astype(np.float32), int(peaks.size),
-                              rec.leads[0], rec.signal[0], recording.duration, detector=d.detector,
+                              rec.leads[0], rec.signal[0], recording.duration, detector=detector_name,
                               proba_model=proba, unreadable=q.stretches(), n_unreadable=int((~readable).sum()),
                               readable=readable, noise_marks=(ns, nsub), episodes=af.episode_dicts(), adaptation=info)

@@ -19,10 +19,11 @@ from ..features.rr import rr_features
 from ..io.recording import DEFAULT_LEAD, Recording
 from ..preprocessing.filters import resample, zscore
 from ..preprocessing.pipeline import Preprocessing
-from ..preprocessing.windows import WindowSpec, cut_windows, get_window
+from ..preprocessing.windows import WindowSpec, cut_windows, fits, get_window
 
 EXTRACT_VERSION = 3  # bump when extraction changes what it produces (3: 15 RR columns)
 NORMALIZATIONS = ("record", "beat", "none")
+ZSCORE_EPS = 1e-6  # as preprocessing.filters.zscore: a flat lead is only centred
 
 
 @dataclass(frozen=True)
@@ -107,36 +108,124 @@ def segment(recording: Recording, samples, config: BeatConfig) -> tuple[np.ndarr
         False for beats whose window crosses an edge of the record.
     rr : ndarray of float32, shape (n_kept, 15)
         RR features, computed over *all* beats (kept or not).
+
+    See Also
+    --------
+    beat_windows : the same beats without the median channels appended, a long recording in chunks.
     """
+    x, kept, rr, ref = beat_windows(recording, samples, config, chunk_s=0)
+    return (with_median_channels(x, ref) if config.median_channels else x), kept, rr
+
+
+def beat_windows(recording: Recording, samples, config: BeatConfig, chunk_s: float | None = None):
+    """The beat windows of :func:`segment`, the median beat apart, a chunk of the recording at a time.
+
+    Parameters
+    ----------
+    recording, samples, config
+        As for :func:`segment`.
+    chunk_s : float or None
+        Chunk length (:func:`arrhythmia.preprocessing.chunks.chunk_plan`): None chunks only a recording over an hour
+        long, 0 never. A chunked run gives the windows of a whole one to within floating-point rounding (the
+        record's z-score statistics are gathered over every chunk first); a wavelet-denoised chain, whose
+        threshold is taken over the whole record, is always run whole.
+
+    Returns
+    -------
+    x : ndarray of float32, shape (n_kept, len(config.leads), window)
+    kept : ndarray of bool, shape (n,)
+    rr : ndarray of float32, shape (n_kept, 15)
+    ref : ndarray of float32, shape (len(config.leads), window), or None
+        With ``config.median_channels``: the median of ``x`` over its beats (the record's median beat); the
+        model's input is ``with_median_channels(x, ref)``, which a caller may build a batch at a time.
+    """
+    from ..preprocessing.chunks import chunk_plan
+
     samples = np.asarray(samples, dtype=np.int64)
     rr = rr_features(samples, recording.fs)
-    sig = config.preprocessing.apply(recording.signal, recording.fs)
     win = config.window
-    centers = samples
-    if win.fs != recording.fs:
-        sig = resample(sig, recording.fs, win.fs)
-        centers = np.round(samples * (win.fs / recording.fs)).astype(np.int64)
-    if sig.shape[-1] < win.length:
+    up, down = _ratio(recording.fs, win.fs)
+    n_out = recording.signal.shape[-1] if up == down else int(round(recording.signal.shape[-1] * win.fs / recording.fs))
+    if n_out < win.length:
         raise file_error(recording.source or recording.name,
                          f"record too short for one {win.length}-sample window "
-                         f"({sig.shape[-1]} samples at {win.fs:g} Hz)")
-    if config.normalize == "record":
-        sig = zscore(sig, axis=-1)
-    x, kept = cut_windows(sig, centers, win.before, win.after)
+                         f"({n_out} samples at {win.fs:g} Hz)")
+    centers = samples if up == down else np.round(samples * (win.fs / recording.fs)).astype(np.int64)
+    plan = chunk_plan(recording.signal.shape[-1], recording.fs, 0 if config.preprocessing.wavelet else chunk_s,
+                      align=down)
+    if len(plan) == 1:
+        sig = _prepared(recording.signal, recording.fs, config)
+        if config.normalize == "record":
+            sig = zscore(sig, axis=-1)
+        x, kept = cut_windows(sig, centers, win.before, win.after)
+        del sig
+    else:
+        x, kept = _chunked_windows(recording, centers, n_out, plan, config, (up, down))
     if config.normalize == "beat":
         x = zscore(x, axis=-1).astype(np.float32)
+    ref = None
     if config.median_channels:
-        x = with_median_channels(x)
-    return x, kept, rr[kept]
+        ref = np.median(x, axis=0) if x.shape[0] else np.zeros(x.shape[1:], np.float32)
+    return x, kept, rr[kept], ref
 
 
-def with_median_channels(x: np.ndarray) -> np.ndarray:
+def _ratio(fs: float, target_fs: float) -> tuple[int, int]:
+    """(up, down) of :func:`~arrhythmia.preprocessing.filters.resample` from ``fs`` to ``target_fs`` ((1, 1): none)."""
+    from fractions import Fraction
+
+    if fs == target_fs:
+        return 1, 1
+    r = Fraction(target_fs / fs).limit_denominator(1000)
+    return r.numerator, r.denominator
+
+
+def _prepared(signal: np.ndarray, fs: float, config: BeatConfig) -> np.ndarray:
+    """``signal`` through the filter chain and resampled to the window's rate."""
+    sig = config.preprocessing.apply(signal, fs)
+    return sig if config.window.fs == fs else resample(sig, fs, config.window.fs)
+
+
+def _chunked_windows(recording, centers, n_out, plan, config, ratio):
+    """Windows at ``centers`` (window rate), cut chunk by chunk: z-score statistics over every core first."""
+    from ..preprocessing.chunks import LeadMoments
+
+    up, down = ratio
+    win = config.window
+    kept = fits(centers, n_out, win.before, win.after)
+    idx = np.flatnonzero(kept)
+    x = np.empty((idx.size, recording.signal.shape[0], win.length), np.float32)
+
+    def cores():
+        for c in plan:
+            lo = c.lo * up // down
+            a = c.core_lo * up // down
+            b = n_out if c.core_hi == recording.signal.shape[-1] else c.core_hi * up // down
+            yield lo, a, b, _prepared(recording.signal[:, c.lo:c.hi], recording.fs, config)
+
+    mu, scale = 0.0, 1.0
+    if config.normalize == "record":
+        moments = LeadMoments()
+        for lo, a, b, y in cores():
+            moments.add(y[:, a - lo:b - lo])
+        mu, sd = moments.mean[:, None], moments.std[:, None]
+        scale = np.where(sd < ZSCORE_EPS, 1.0, sd)
+    for lo, a, b, y in cores():
+        sel = idx[(centers[idx] >= a) & (centers[idx] < b)]
+        if sel.size:
+            y = (y - mu) / scale
+            x[np.searchsorted(idx, sel)], _ = cut_windows(y, centers[sel] - lo, win.before, win.after)
+    return x, kept
+
+
+def with_median_channels(x: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
     """Append to each beat its difference from the median beat of ``x``.
 
     Parameters
     ----------
     x : ndarray, shape (n_beats, n_leads, n_samples)
-        All beats of one recording.
+        All beats of one recording (or some of them, with ``ref``).
+    ref : ndarray, shape (n_leads, n_samples), optional
+        The median beat, when ``x`` is a batch of the record's beats (:func:`beat_windows`).
 
     Returns
     -------
@@ -145,5 +234,5 @@ def with_median_channels(x: np.ndarray) -> np.ndarray:
     """
     if x.shape[0] == 0:
         return np.zeros((0, 2 * x.shape[1], x.shape[2]), np.float32)
-    ref = np.median(x, axis=0, keepdims=True)
+    ref = np.median(x, axis=0, keepdims=True) if ref is None else np.asarray(ref)[None]
     return np.concatenate([x, x - ref], axis=1).astype(np.float32)

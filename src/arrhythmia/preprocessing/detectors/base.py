@@ -112,7 +112,7 @@ def empty_detection(name: str, x: np.ndarray, fs: float, leads_used: int = 1) ->
 
 
 def qrs_energy(x: np.ndarray, fs: float, low: float = 5.0, high: float = 15.0,
-               integrate_s: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+               integrate_s: float = 0.15, chunk_s: float | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """QRS energy divided by its running level, and the derivative it came from.
 
     Band-pass ``low``-``high`` Hz (zero phase, order 3), derivative, square,
@@ -125,6 +125,8 @@ def qrs_energy(x: np.ndarray, fs: float, low: float = 5.0, high: float = 15.0,
     x : ndarray, shape (n_samples,) or (n_leads, n_samples)
     fs : float
         Hz.
+    chunk_s : float or None
+        The band-pass in chunks (:func:`..filters.bandpass`).
 
     Returns
     -------
@@ -133,22 +135,30 @@ def qrs_energy(x: np.ndarray, fs: float, low: float = 5.0, high: float = 15.0,
     derivative : ndarray, same shape as ``x``
         Of the band-passed signal, per sample.
     """
-    return energy_from_band(bandpass(x, fs, low, high, order=3), fs, integrate_s)
+    return energy_from_band(bandpass(x, fs, low, high, order=3, chunk_s=chunk_s), fs, integrate_s)
 
 
 def energy_from_band(f: np.ndarray, fs: float, integrate_s: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`qrs_energy` of a signal already band-passed (shape (..., n_samples))."""
+    """:func:`qrs_energy` of a signal already band-passed (shape (..., n_samples)), a lead at a time (a long
+    recording's temporaries are then one lead's)."""
+    f = np.asarray(f, dtype=np.float64)
+    if f.ndim > 1:
+        e, d = np.empty_like(f), np.empty_like(f)
+        for i in np.ndindex(f.shape[:-1]):
+            e[i], d[i] = energy_from_band(f[i], fs, integrate_s)
+        return e, d
     from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-    d = np.gradient(f, axis=-1)
-    e = uniform_filter1d(d * d, size=max(1, int(round(integrate_s * fs))), axis=-1)
-    level = maximum_filter1d(e, size=max(1, int(round(2 * fs))), axis=-1)
-    level = uniform_filter1d(level, size=max(1, int(round(8 * fs))), axis=-1)
-    level = np.maximum(level, np.percentile(level, 5, axis=-1, keepdims=True) + 1e-12)
-    return e / level, d
+    d = np.gradient(f)
+    e = uniform_filter1d(np.square(d), size=max(1, int(round(integrate_s * fs))))
+    level = maximum_filter1d(e, size=max(1, int(round(2 * fs))))
+    level = uniform_filter1d(level, size=max(1, int(round(8 * fs))))
+    np.maximum(level, np.percentile(level, 5) + 1e-12, out=level)
+    return np.divide(e, level, out=e), d
 
 
-def refine(x: np.ndarray, fs: float, peaks: np.ndarray, min_gap: int, filtered: np.ndarray | None = None) -> np.ndarray:
+def refine(x: np.ndarray, fs: float, peaks: np.ndarray, min_gap: int, filtered: np.ndarray | None = None,
+           chunk_s: float | None = 0) -> np.ndarray:
     """Move each detection to the largest absolute deflection within +/-80 ms.
 
     Parameters
@@ -164,6 +174,8 @@ def refine(x: np.ndarray, fs: float, peaks: np.ndarray, min_gap: int, filtered: 
         merged (the first kept).
     filtered : ndarray, optional
         ``x`` already band-passed 0.5-40 Hz (zero phase, order 4), to save the filtering.
+    chunk_s : float or None
+        Otherwise band-pass it in chunks (:func:`..filters.bandpass`).
 
     Returns
     -------
@@ -171,7 +183,7 @@ def refine(x: np.ndarray, fs: float, peaks: np.ndarray, min_gap: int, filtered: 
     """
     if peaks.size == 0:
         return peaks.astype(np.int64)
-    f = bandpass(x, fs, 0.5, 40.0) if filtered is None else filtered
+    f = bandpass(x, fs, 0.5, 40.0, chunk_s=chunk_s) if filtered is None else filtered
     w = int(round(0.08 * fs))
     n = f.size
     idx = np.clip(peaks[:, None] + np.arange(-w, w + 1)[None, :], 0, n - 1)
@@ -200,22 +212,31 @@ def decimation_factor(fs: float, target: float = INTERNAL_FS) -> int:
     return max(1, int(fs // target))
 
 
+DECIMATE_BLOCK = 1 << 20
+"""Output samples averaged at a time by :func:`decimate_mean` (its temporaries stay a few tens of MB)."""
+
+
 def decimate_mean(x: np.ndarray, k: int) -> np.ndarray:
     """Means of ``k`` consecutive samples, centred: output ``j`` stands for input sample ``j * k``.
 
     A boxcar anti-alias filter (zeros at multiples of ``fs / k``); cheap, and
-    enough ahead of a 5-15 Hz band-pass. Shape (..., ceil(n / k)).
+    enough ahead of a 5-15 Hz band-pass. Shape (..., ceil(n / k)). Output ``j``
+    is ``(x[j*k - h] + ... + x[j*k - h + k - 1]) / k`` with ``h = k // 2`` and
+    indices held at the edges, summed in that order, a block of outputs at a
+    time: no padded copy of the whole input is made.
     """
-    if k == 1:
-        return np.asarray(x, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
+    if k == 1:
+        return x
     h = k // 2
     n = x.shape[-1]
     m = -(-n // k)
-    pad_end = m * k - n + h
-    xp = np.concatenate([np.repeat(x[..., :1], h, axis=-1), x, np.repeat(x[..., -1:], max(pad_end - h, 0), axis=-1)],
-                        axis=-1)[..., : m * k]
-    out = xp[..., 0::k].copy()
-    for i in range(1, k):
-        out += xp[..., i::k]
-    return out / k
+    out = np.empty(x.shape[:-1] + (m,), np.float64)
+    for j0 in range(0, m, DECIMATE_BLOCK):
+        j1 = min(m, j0 + DECIMATE_BLOCK)
+        start = np.arange(j0, j1) * k - h
+        acc = x[..., np.clip(start, 0, n - 1)]
+        for i in range(1, k):
+            acc += x[..., np.clip(start + i, 0, n - 1)]
+        out[..., j0:j1] = acc / k
+    return out

@@ -57,8 +57,10 @@ def prepare(signal, fs: float):
     return x[:2], fs, notes
 
 
-def first_pass(x: np.ndarray, fs: float) -> dict:
+def first_pass(x: np.ndarray, fs: float, chunk_s: float | None = None) -> dict:
     """Energies, signal quality and first-pass beats of a two-lead signal, at about 120 Hz.
+
+    ``chunk_s``: the QRS band-pass in chunks (:func:`..filters.bandpass`; None: only over an hour).
 
     Returns a dict: ``k`` (decimation factor), ``fs_work`` (``fs / k``),
     ``band`` (5-15 Hz), ``lead_energy``, ``energy``, ``beats`` and ``threshold``
@@ -73,13 +75,15 @@ def first_pass(x: np.ndarray, fs: float) -> dict:
     k = k if int(round(SEGMENT_S * fs)) % k == 0 else 1
     fw = fs / k
     xd = decimate_mean(x, k)
-    band = bandpass(xd, fw, 5.0, 15.0, order=3)
+    band = bandpass(xd, fw, 5.0, 15.0, order=3, chunk_s=chunk_s)
+    del xd
     lead_energy, deriv = energy_from_band(band, fw)
     # a lead that is off (flat) in a second takes no part in the mean energy there
     sw = int(round(SEGMENT_S * fs)) // k
     on = np.repeat(~flat_segments(band, sw), sw, axis=1)[:, : band.shape[1]].astype(np.float64)
     energy = (lead_energy * on).sum(axis=0) / np.maximum(on.sum(axis=0), 1.0)
     slope = np.where(on[0] > 0, np.abs(deriv[0]), np.abs(deriv[1]))
+    del deriv, on  # a long recording: 4 of its 120-Hz rows
     beats, thr = adaptive_pass(energy, slope, fw, REFRACTORY_S)
     quality = signal_quality(x, fs, beats * k, band=band)
     return {"k": k, "fs_work": fw, "band": band, "lead_energy": lead_energy, "energy": energy, "beats": beats,
@@ -143,7 +147,7 @@ def keep_likeliest(samples: np.ndarray, prob: np.ndarray, min_gap: int) -> np.nd
     return idx
 
 
-def detect(signal, fs: float, weights=None) -> Detection:
+def detect(signal, fs: float, weights=None, chunk_s: float | None = None) -> Detection:
     """Locate R peaks on two leads (see the module docstring).
 
     Parameters
@@ -154,6 +158,9 @@ def detect(signal, fs: float, weights=None) -> Detection:
         Hz (at least 100).
     weights : array_like of 18 floats, optional
         Logistic weights (default :data:`WEIGHTS`), for refitting.
+    chunk_s : float or None
+        Band-pass in overlapping chunks of this many seconds (None: a signal over an hour long in 10-minute
+        chunks; 0: whole); the detections are the same (``tests/test_chunked.py``).
 
     Returns
     -------
@@ -168,7 +175,7 @@ def detect(signal, fs: float, weights=None) -> Detection:
     x, fs, notes = prepare(signal, fs)
     if too_short_or_flat(x, fs):
         return empty_detection(NAME, x[: 2 - len(notes)], fs, 2 - len(notes))
-    stage = first_pass(x, fs)
+    stage = first_pass(x, fs, chunk_s)
     beats = stage["beats"]
     if beats.size < 3:
         peaks, first = np.unique(place(x[0], fs, beats * stage["k"]), return_index=True)

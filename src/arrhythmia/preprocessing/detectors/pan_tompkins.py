@@ -106,7 +106,7 @@ def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float
     return cand[np.asarray(qrs, dtype=np.int64)[order]], np.asarray(thrs)[order]
 
 
-def detect(signal, fs: float, refractory: float = 0.25) -> Detection:
+def detect(signal, fs: float, refractory: float = 0.25, chunk_s: float | None = None) -> Detection:
     """Locate R peaks on the first lead of ``signal``.
 
     Parameters
@@ -117,6 +117,9 @@ def detect(signal, fs: float, refractory: float = 0.25) -> Detection:
         Sampling rate in Hz (at least 100 Hz).
     refractory : float
         Shortest RR interval accepted, seconds.
+    chunk_s : float or None
+        Band-pass in overlapping chunks of this many seconds (None: a signal over an hour long in 10-minute
+        chunks; 0: whole); the detections are the same.
 
     Returns
     -------
@@ -132,9 +135,9 @@ def detect(signal, fs: float, refractory: float = 0.25) -> Detection:
     x0 = x[0]
     if too_short_or_flat(x0[None], fs):
         return empty_detection(NAME, x, fs)
-    e, deriv = qrs_energy(x0, fs)
+    e, deriv = qrs_energy(x0, fs, chunk_s=chunk_s)
     cand, thr = adaptive_pass(e, np.abs(deriv), fs, refractory)
     ref_n = int(round(refractory * fs))
-    peaks = refine(x0, fs, cand, ref_n)
+    peaks = refine(x0, fs, cand, ref_n, chunk_s=chunk_s)
     thr = thr[nearest(cand, peaks)] if cand.size else thr  # refine may have merged two
     return Detection(peaks, fs, NAME, e, e[None], thr, leads_used=1)

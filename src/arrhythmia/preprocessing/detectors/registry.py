@@ -2,7 +2,8 @@
 
 Each module defines ``NAME`` (its key here), ``SUMMARY``, ``LEADS`` (how many
 leads it reads: 1 = the first only) and ``detect(signal, fs, **params) ->
-Detection``. ``default`` names the best detector as measured in
+Detection``, taking at least ``chunk_s`` (its filters in overlapping chunks,
+the same detections: see :mod:`arrhythmia.preprocessing.chunks`). ``default`` names the best detector as measured in
 ``docs/benchmarks.md``; the contract tests run every entry.
 """
 
