@@ -10,7 +10,8 @@ post-processing (calibration, per-recording priors, AF relabelling) is applied r
 out-of-fold predictions, exactly as ``annotate`` applies it. Score = mean of S Se, S +P, V Se, V +P pooled over the
 whole pool; the rule: best mean score over seeds 0, 1, 2.
 
-Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
+Round 6 (the protocol in docs/default_model_selection.md) ran
+``--only context-e5 --seeds 0 1 2 --work runs/select-r6``. Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
 runs/select-pool/chosen.json (read by scripts/build_default_model.py) and docs/default_model_selection.md
 (``--write-only`` rewrites the last two from results.json and the saved predictions, training nothing).
 Folds train with 2 CPU threads (the weights depend on the thread count).
@@ -51,7 +52,8 @@ CANDIDATES = {
     "context-sqrt": dict(rr_features="context", imbalance="sqrt-sampler"),
 }
 RATES = {"mitdb": 360.0, "svdb": 128.0}
-VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel", "class-weights")
+VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel", "class-weights", "nn-irregular")
+NN_GRID = (0.05, 0.07, 0.10, 0.14, 0.20, float("inf"))  # inf: relabel nothing
 WEIGHT_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)
 MAX_FLAGGED = 0.05
 GROUPS = {"DS1": lambda k: k.startswith("mitdb:"), "svdb": lambda k: k.startswith("svdb:")}
@@ -77,11 +79,12 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     """The label-free post-processing variants scored on the out-of-fold predictions, by name."""
     from arrhythmia.pipeline.adapt import adapt_priors, fit_temperature, temperature_scale
 
-    from arrhythmia.pipeline.adapt import reweight
+    from arrhythmia.pipeline.adapt import relabel_irregular, reweight
 
     prior = train_prior(cfg, oof.y)
     temp = fit_temperature(oof.proba, oof.y)
     per_fold, shipped = nested_weights(oof)
+    nn_fold, nn_shipped = nested_nn_threshold(oof)
     fold_of = {}
     for k in oof.records():
         fold_of[k] = int(oof.fold[np.flatnonzero(oof.keys == k)[0]])
@@ -93,8 +96,10 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
         "af-relabel": af_relabel,
         # each record's weights chosen without its fold: the score is not tuned on the beats it scores
         "class-weights": lambda k, s, p: reweight(p, per_fold[fold_of[k]]),
+        # likewise the threshold of the irregular-rhythm relabelling
+        "nn-irregular": lambda k, s, p: relabel_irregular(p, s, nn_fold[fold_of[k]])[0],
     }, {"temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
-        "class_weights_per_fold": per_fold}
+        "class_weights_per_fold": per_fold, "nn_irregular": nn_shipped, "nn_irregular_per_fold": nn_fold}
 
 
 def best_weights(proba, y) -> list[float]:
@@ -121,6 +126,22 @@ def nested_weights(oof) -> tuple[dict, list[float]]:
         m = oof.fold != f
         per_fold[int(f)] = best_weights(oof.proba[m], oof.y[m])
     return per_fold, best_weights(oof.proba, oof.y)
+
+
+def nested_nn_threshold(oof) -> tuple[dict, float]:
+    """The :func:`~arrhythmia.pipeline.adapt.relabel_irregular` threshold of :data:`NN_GRID` with the best selection
+    score on the other folds' held-out beats, for each fold (an honest score), and on all of them (what would
+    ship); ties go to the larger threshold (fewer beats relabelled)."""
+    from arrhythmia.experiments.pool_cv import scores
+    from arrhythmia.pipeline.adapt import relabel_irregular
+
+    preds = {t: score_oof(oof, post=lambda k, s, p, t=t: relabel_irregular(p, s, t)[0])["proba"].argmax(1)
+             for t in NN_GRID}
+
+    def best(m):
+        return max(NN_GRID[::-1], key=lambda t: selection_score(scores(oof.y[m], preds[t][m])))
+
+    return {int(f): best(oof.fold != f) for f in np.unique(oof.fold)}, best(np.ones(oof.y.size, bool))
 
 
 def af_relabel(key: str, samples, proba):
@@ -191,6 +212,11 @@ VARIANT_TEXT = {
                      f"{WEIGHT_GRID[0]} to {WEIGHT_GRID[-1]}, chosen for each fold on the other folds' held-out beats "
                      "(nested, so the score is not tuned on the beats it scores); the shipped weights are chosen on "
                      "all of them",
+    "nn-irregular": "S beats where the rhythm of the beats the network calls N is irregular -> N "
+                    "(`pipeline.adapt.relabel_irregular`: median successive difference of the N-to-N intervals over "
+                    "their median, within 30 beats either side); its threshold chosen for each fold on the other "
+                    f"folds' held-out beats from {', '.join(f'{t:g}' for t in NN_GRID)} (inf: relabel nothing), "
+                    "nested like the class weights; the shipped threshold is chosen on all of them",
 }
 
 
@@ -244,7 +270,7 @@ def render(results: dict, chosen: dict, res: dict) -> str:
 
     from arrhythmia.environment import cpu_model
 
-    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 5)", "",
+    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 6)", "",
              f"Generated by `python scripts/select_default_model.py` on {datetime.date.today().isoformat()} "
              f"({cpu_model()}, {THREADS} threads). DS2 is never loaded.", "",
              "## Protocol (fixed before this round's results)", "",
@@ -258,9 +284,13 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "- Label-free post-processing (below) is applied record by record to those predictions, the way "
              "`annotate` applies it.",
              "- Score: mean of S Se, S +P, V Se and V +P pooled over the whole pool; the rule (round 4's): best mean "
-             "score over seeds 0, 1 and 2 (each seed also redraws the folds). Seed 0 of `context` and `r4-relative` "
-             "ran first, the default model was built from that (`context`) and evaluated on DS2, then seeds 1 and 2 "
-             "and the epoch candidates ran to complete the rule; the table below is the complete round.", "",
+             "score over seeds 0, 1 and 2 (each seed also redraws the folds).",
+             "- Round 6 reruns round 5's choice (`context-e5`) on this machine, whose CPU type differs from round 5's "
+             "(the weights, hence the figures, differ across CPU types), and adds one post-processing variant, "
+             "`nn-irregular`, aimed at the false S beats of irregular rhythms (203, 207 and svdb 804, 866-868 in "
+             "round 5). Its threshold is chosen inside the cross-validation (nested), never on DS2. Should a "
+             "variant win, the shipped network stays the same and only its `postprocess` settings change; the "
+             "build script then evaluates it on DS2 once (the 7th look).", "",
              "## Candidates", ""]
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]
@@ -272,6 +302,8 @@ def render(results: dict, chosen: dict, res: dict) -> str:
               "the held-out beats.", ""] + _calibration_lines(chosen["calibration"])
     lines += ["", "## S and V errors per record (chosen candidate, held-out patients)", ""] + _per_record_table(res)
     lines += ["", "## Earlier rounds", "",
+              "Round 5 (the candidates `context`, `r4-relative`, `context-e2` and `context-e5` on seeds 0-2, on an "
+              "Intel Xeon machine) is in [default_model_selection_round5.md](default_model_selection_round5.md). "
               "Rounds 1 to 4 chose on DS1 alone; their tables are in "
               "[default_model_selection_rounds1-4.md](default_model_selection_rounds1-4.md). Each of the four builds "
               "chosen that way did worse on DS2's S beats than cross-validation promised (default_model.md), "
@@ -320,6 +352,8 @@ def main():
               "postprocess": {"temperature": cal["temperature"], "train_prior": fitted["train_prior"],
                               "adapt_priors": "priors" in vname, "af_relabel": vname == "af-relabel",
                               "class_weights": fitted["class_weights"] if vname == "class-weights" else None,
+                              "nn_irregular": (fitted["nn_irregular"] if vname == "nn-irregular"
+                                               and np.isfinite(fitted["nn_irregular"]) else None),
                               "min_beats": 300, "review_below": cal["review_below"]}}
     (work / "chosen.json").write_text(json.dumps(chosen, indent=1, default=float))
     Path("docs/default_model_selection.md").write_text(render(results, chosen, results[name][str(seed)][vname]))

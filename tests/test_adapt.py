@@ -80,3 +80,48 @@ def test_class_weights_by_hand_and_kept_with_no_adapt():
     np.testing.assert_allclose(reweight(p, w), expected)
     out, info = postprocess(p, {"temperature": 1.0, "class_weights": w}, adapt=False)
     assert out[0].argmax() == 1 and not info["adapted"]
+
+
+def test_nn_irregularity_by_hand():
+    from arrhythmia.pipeline.adapt import MIN_NN_PAIRS, nn_irregularity
+
+    # 41 normal beats, intervals alternating 800/880 samples: every successive difference is 80; where the window
+    # holds all 40 intervals (beat 20) the median interval is 840 (the mean of the two middle values), elsewhere
+    # 800 or 880 or between
+    rr = np.tile([800, 880], 20)
+    samples = np.r_[0, np.cumsum(rr)]
+    labels = np.zeros(samples.size, int)
+    irr = nn_irregularity(labels, samples, half=30)
+    assert irr[20] == pytest.approx(80 / 840)
+    assert np.all((irr >= 80 / 880 - 1e-12) & (irr <= 80 / 800 + 1e-12))
+    # a perfectly regular rhythm with one premature S beat: the intervals touching it are not N-to-N, so the
+    # normal rhythm stays regular (0) and the S beat is judged against it
+    samples = np.arange(41) * 800
+    samples[20] -= 300
+    labels = np.zeros(41, int)
+    labels[20] = 1
+    irr = nn_irregularity(labels, samples, half=30)
+    np.testing.assert_allclose(irr, 0.0)
+    # too few normal pairs in the window: no judgement
+    assert np.isnan(nn_irregularity(np.ones(41, int), samples)).all()
+    assert MIN_NN_PAIRS > 1
+
+
+def test_relabel_irregular_moves_s_to_n_only_in_an_irregular_rhythm():
+    from arrhythmia.pipeline.adapt import relabel_irregular
+
+    rng = np.random.default_rng(0)
+    n = 200
+    regular = np.r_[0, np.cumsum(np.full(n - 1, 800))]
+    irregular = np.r_[0, np.cumsum(rng.integers(500, 1100, n - 1))]  # AF-like: successive differences ~25 %
+    p = np.tile([0.9, 0.1, 0, 0, 0], (n, 1))
+    p[::10] = [0.2, 0.8, 0, 0, 0]  # every 10th beat labelled S
+    kept, k = relabel_irregular(p, regular, threshold=0.1)
+    assert k == 0 and (kept.argmax(1) == 1).sum() == 20
+    moved, k = relabel_irregular(p, irregular, threshold=0.1)
+    assert k == 20 and (moved.argmax(1) == 1).sum() == 0
+    np.testing.assert_allclose(moved[::10], [[1.0, 0, 0, 0, 0]] * 20)
+    out, info = postprocess(p, {"temperature": 1.0, "nn_irregular": 0.1}, samples=irregular)
+    assert info["relabelled_irregular"] == 20 and (out.argmax(1) == 1).sum() == 0
+    out, info = postprocess(p, {"temperature": 1.0, "nn_irregular": 0.1}, samples=irregular, adapt=False)
+    assert info["relabelled_irregular"] == 0  # --no-adapt: calibration only
