@@ -99,7 +99,9 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
         # likewise the threshold of the irregular-rhythm relabelling
         "nn-irregular": lambda k, s, p: relabel_irregular(p, s, nn_fold[fold_of[k]])[0],
     }, {"temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
-        "class_weights_per_fold": per_fold, "nn_irregular": nn_shipped, "nn_irregular_per_fold": nn_fold}
+        "class_weights_per_fold": per_fold, "nn_irregular": nn_shipped, "nn_irregular_per_fold": nn_fold,
+        "nn_irregular_pooled": {t: {k: v for k, v in r.items() if k != "confusion_matrix"}
+                                for t, r in nested_nn_threshold.pooled.items()}}
 
 
 def best_weights(proba, y) -> list[float]:
@@ -141,6 +143,7 @@ def nested_nn_threshold(oof) -> tuple[dict, float]:
     def best(m):
         return max(NN_GRID[::-1], key=lambda t: selection_score(scores(oof.y[m], preds[t][m])))
 
+    nested_nn_threshold.pooled = {f"{t:g}": scores(oof.y, preds[t]) for t in NN_GRID}  # for the doc
     return {int(f): best(oof.fold != f) for f in np.unique(oof.fold)}, best(np.ones(oof.y.size, bool))
 
 
@@ -264,6 +267,43 @@ def _calibration_lines(cal: dict) -> list[str]:
             f"before, {pct(cal['ece_calibrated'])} % after."]
 
 
+def _nn_lines(results: dict) -> list[str]:
+    """`nn-irregular` at every threshold of its grid (all held-out beats; mean over seeds), and what the nested
+    choice picked."""
+    lines = []
+    for name, by_seed in results.items():
+        fitted = [r["fitted"] for r in by_seed.values() if "nn_irregular_pooled" in r.get("fitted", {})]
+        if not fitted:
+            continue
+        lines += ["", f"## `nn-irregular` at each threshold (`{name}`, all held-out beats, mean over seeds "
+                  f"{', '.join(sorted(by_seed))})", "",
+                  "| threshold | S Se | S +P | V Se | V +P | N as S/V % | score |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        for t in fitted[0]["nn_irregular_pooled"]:
+            m = {k: float(np.mean([f["nn_irregular_pooled"][t][k] for f in fitted]))
+                 for k in ("S_se", "S_ppv", "V_se", "V_ppv", "N_as_SV")}
+            lines.append(f"| {t} | {pct(m['S_se'])} | {pct(m['S_ppv'])} | {pct(m['V_se'])} | {pct(m['V_ppv'])} | "
+                         f"{100 * m['N_as_SV']:.2f} | {pct(selection_score(m))} |")
+        picked = sorted({f"{v:g}" for f in fitted for v in f["nn_irregular_per_fold"].values()})
+        lines += ["", f"Thresholds the nested choice picked over the folds and seeds: {', '.join(picked)}."]
+    return lines
+
+
+def _shipped_line(chosen: dict) -> str:
+    """Whether the choice is what the packaged default model was built from (then it is not rebuilt)."""
+    from arrhythmia.bundle import read_bundle_config
+    from arrhythmia.inference.annotate import default_model_path
+
+    by = read_bundle_config(default_model_path()).get("test", {}).get("chosen_by", {})
+    if (by.get("candidate"), by.get("post")) == (chosen["name"], chosen["variant"]):
+        return (f"This is what the shipped default model was built from (`{by['candidate']}`, `{by['post']}`): it "
+                "is not rebuilt, and keeps the calibration and review threshold of the round it was built in (its "
+                "weights are that round's); the calibration below is this round's, for the record. DS2 is not "
+                "looked at again.")
+    return ("The shipped default model was built from another choice "
+            f"(`{by.get('candidate')}`, `{by.get('post')}`): `scripts/build_default_model.py --chosen "
+            "<work>/chosen.json` builds this one and evaluates it on DS2.")
+
+
 def render(results: dict, chosen: dict, res: dict) -> str:
     """docs/default_model_selection.md."""
     import datetime
@@ -296,18 +336,19 @@ def render(results: dict, chosen: dict, res: dict) -> str:
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]
     lines += ["", "## Results (pooled over held-out patients)", ""] + _candidate_table(results, chosen)
     lines += ["", f"Chosen: `{chosen['name']}` with post-processing `{chosen['variant']}` (mean score "
-              f"{pct(chosen['mean_score_over_seeds'])}).", "",
+              f"{pct(chosen['mean_score_over_seeds'])}).", "", _shipped_line(chosen), "",
               "## Calibration and the review flag (chosen candidate, held-out patients)", "",
               f"The default `--review-below` is the highest threshold flagging at most {100 * MAX_FLAGGED:.0f} % of "
               "the held-out beats.", ""] + _calibration_lines(chosen["calibration"])
     lines += ["", "## S and V errors per record (chosen candidate, held-out patients)", ""] + _per_record_table(res)
+    lines += _nn_lines(results)
     lines += ["", "## Earlier rounds", "",
               "Round 5 (the candidates `context`, `r4-relative`, `context-e2` and `context-e5` on seeds 0-2, on an "
               "Intel Xeon machine) is in [default_model_selection_round5.md](default_model_selection_round5.md). "
               "Rounds 1 to 4 chose on DS1 alone; their tables are in "
               "[default_model_selection_rounds1-4.md](default_model_selection_rounds1-4.md). Each of the four builds "
               "chosen that way did worse on DS2's S beats than cross-validation promised (default_model.md), "
-              "because DS1's S beats come from about six patients. This round adds svdb's 33 patients with S beats "
+              "because DS1's S beats come from about six patients. Round 5 added svdb's 33 patients with S beats "
               "to the pool used for training and for choosing.", ""]
     return "\n".join(lines)
 
