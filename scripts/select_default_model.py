@@ -298,6 +298,10 @@ def _shipped_line(chosen: dict) -> str:
     from arrhythmia.inference.annotate import default_model_path
 
     by = read_bundle_config(default_model_path()).get("test", {}).get("chosen_by", {})
+    if by.get("calibration") == chosen["calibration"]:
+        return ("The shipped default model was built from this choice (`scripts/build_default_model.py --chosen "
+                "<work>/chosen.json`), with this round's calibration and review threshold: its DS2 figures are in "
+                "[default_model.md](default_model.md).")
     if (by.get("candidate"), by.get("post")) == (chosen["name"], chosen["variant"]):
         return (f"This is what the shipped default model was built from (`{by['candidate']}`, `{by['post']}`): it "
                 "is not rebuilt, and keeps the calibration and review threshold of the round it was built in (its "

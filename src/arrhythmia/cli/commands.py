@@ -74,9 +74,11 @@ def train_settings(args, roots) -> dict:
     kw = recipe_settings(model=args.model, epochs=args.epochs, imbalance=args.imbalance,
                          lr_schedule=args.lr_schedule, median_channels=args.median_channels,
                          rr_features=args.rr_features, val_fraction=args.val_fraction, epoch_beats=args.epoch_beats,
-                         patience=args.patience)
+                         patience=args.patience, members=args.members)
     if args.init_from and args.model is None:
         kw["model"] = None  # the base bundle's
+    if args.init_from and args.members is None:
+        kw["members"] = 1  # fine-tuning starts from one network
     pool = tuple(args.train) if args.train else None
     if pool is None and args.split == "inter-patient" and not args.records:
         pool, note = shipped_pool(roots)
@@ -85,7 +87,7 @@ def train_settings(args, roots) -> dict:
     return dict(kw, split=args.split, batch_size=args.batch_size, lr=args.lr, augment=not args.no_augment,
                 seed=args.seed, device=args.device, init_from=args.init_from, freeze_backbone=args.freeze_backbone,
                 records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
-                members=args.members, train=pool)
+                train=pool)
 
 
 def train(args) -> int:

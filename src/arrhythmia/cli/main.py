@@ -98,8 +98,9 @@ def _add_train(sub, c) -> None:
     p.add_argument("--rr-features", default=None,
                    help="context (default, the shipped recipe), relative, context-abs, robust or base "
                         "(see the README's training section)")
-    p.add_argument("--members", type=int, default=1,
-                   help="train N copies (seeds SEED..SEED+N-1) and keep the mean of their probabilities (default 1)")
+    p.add_argument("--members", type=int, default=None,
+                   help="train N copies (seeds SEED..SEED+N-1) and keep the mean of their probabilities (default 3, "
+                        "the shipped recipe; 1 with --init-from)")
     p.add_argument("--no-augment", action="store_true", help="disable augmentation")
     p.add_argument("--patience", type=int, default=None,
                    help="early stopping patience in epochs, with --val-fraction (default: 6 then; none without)")
