@@ -382,3 +382,13 @@ def test_train_with_no_options_is_the_shipped_recipe(tmp_path, capsys):
     kw = train_settings(args, DataRoots(mitdb=_mitdb()))
     assert (kw["epochs"], kw["val_fraction"], kw["median_channels"], kw["patience"], kw["train"]) == \
         (7, 0.2, False, 6, ("mitdb:DS1",))
+
+
+def test_fine_tuning_defaults_to_one_network_of_the_base_model():
+    """The shipped recipe trains three networks; fine-tuning a bundle starts from one, of the bundle's model."""
+    from arrhythmia.training.config import SHIPPED_RECIPE, recipe_settings
+
+    assert recipe_settings()["members"] == SHIPPED_RECIPE["members"] == 3
+    kw = recipe_settings(init_from="some/bundle")
+    assert kw["members"] == 1 and kw["model"] is None and kw["init_from"] == "some/bundle"
+    assert recipe_settings(init_from="some/bundle", members=2, model="morph_rr")["members"] == 2

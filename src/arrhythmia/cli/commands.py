@@ -74,18 +74,14 @@ def train_settings(args, roots) -> dict:
     kw = recipe_settings(model=args.model, epochs=args.epochs, imbalance=args.imbalance,
                          lr_schedule=args.lr_schedule, median_channels=args.median_channels,
                          rr_features=args.rr_features, val_fraction=args.val_fraction, epoch_beats=args.epoch_beats,
-                         patience=args.patience, members=args.members)
-    if args.init_from and args.model is None:
-        kw["model"] = None  # the base bundle's
-    if args.init_from and args.members is None:
-        kw["members"] = 1  # fine-tuning starts from one network
+                         patience=args.patience, members=args.members, init_from=args.init_from)
     pool = tuple(args.train) if args.train else None
     if pool is None and args.split == "inter-patient" and not args.records:
         pool, note = shipped_pool(roots)
         if note:
             print(f"arrhythmia: note: {note}", file=sys.stderr)
     return dict(kw, split=args.split, batch_size=args.batch_size, lr=args.lr, augment=not args.no_augment,
-                seed=args.seed, device=args.device, init_from=args.init_from, freeze_backbone=args.freeze_backbone,
+                seed=args.seed, device=args.device, freeze_backbone=args.freeze_backbone,
                 records=tuple(r.strip() for r in args.records.split(",")) if args.records else None,
                 train=pool)
 

@@ -26,12 +26,18 @@ def recipe_settings(**given) -> dict:
     """:data:`SHIPPED_RECIPE` with every given setting that is not None over it.
 
     ``val_fraction`` without ``patience``: early stopping after 6 epochs without a better validation score;
-    ``epoch_beats=0``: every training beat once an epoch.
+    ``epoch_beats=0``: every training beat once an epoch; ``init_from`` (fine-tuning a bundle) without ``model``:
+    the base bundle's model, and without ``members``: one network.
     """
     kw = {k: (SHIPPED_RECIPE[k] if given.get(k) is None else given[k]) for k in SHIPPED_RECIPE}
     kw.update({k: v for k, v in given.items() if k not in SHIPPED_RECIPE})
     if given.get("val_fraction") and given.get("patience") is None:
         kw["patience"] = 6
+    if given.get("init_from"):
+        if given.get("model") is None:
+            kw["model"] = None  # the base bundle's
+        if given.get("members") is None:
+            kw["members"] = 1
     if kw["epoch_beats"] == 0:
         kw["epoch_beats"] = None
     return kw
