@@ -3,6 +3,11 @@ local Dask cluster of 2 worker processes, and a 24-hour recording whole and in c
 
     ARRHYTHMIA_DATA_DIR=../shared/data/mitdb python benchmarks/bench_archive.py [--jobs 2] [--no-dask] [--no-long]
 
+The 24-hour figure before the chunking (commit 2145161, its shipped model), from a worktree of that commit:
+
+    git worktree add /tmp/a2145161 2145161
+    PYTHONPATH=/tmp/a2145161/src python benchmarks/bench_archive.py --long-only --long-modes default
+
 One record (100): read + detect + classify (``classify_recording``) and the full ``annotate`` with every output
 (annotation file, beats.csv, summary.json, strip.png), the model on one thread, median of 5 after a warm-up.
 The archive runs time ``annotate_many`` end to end (worker start-up and model loading included) into a fresh
@@ -107,34 +112,39 @@ def _long_run(d: str, model: str, chunk_s) -> dict:
     # warm-up on its first minute: onnxruntime's first run and the first calls' imports
     classify_recording(replace(parts[0], signal=parts[0].signal[:, : int(60 * parts[0].fs)]), runner)
     del parts
+    kw = {} if chunk_s is None else {"chunk_s": chunk_s}  # the default: also what code before chunking did
     t = time.perf_counter()
-    ann = classify_recording(rec, runner, chunk_s=chunk_s)
+    ann = classify_recording(rec, runner, **kw)
     dt = time.perf_counter() - t
     del ann
     tracemalloc.start()  # a second run, traced: every NumPy and Python allocation it makes
-    ann = classify_recording(rec, runner, chunk_s=chunk_s)
+    ann = classify_recording(rec, runner, **kw)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {"s": dt, "hours": rec.duration / 3600, "peak_mb": peak / 2**20, "signal_mb": signal.nbytes / 2**20,
             "sample": ann.sample, "labels": ann.proba.argmax(1)}
 
 
-def long_recording(d: Path, model: str) -> None:
+LONG_MODES = {"default": ("the default (10-minute chunks over an hour)", None), "whole": ("whole (chunk_s=0)", 0)}
+
+
+def long_recording(d: Path, model: str, modes=tuple(LONG_MODES)) -> None:
     import multiprocessing
 
     import numpy as np
 
     ctx = multiprocessing.get_context("spawn")
     res = {}
-    for what, chunk_s in (("10-minute chunks (default)", None), ("whole (chunk_s=0)", 0)):
+    for what, chunk_s in (LONG_MODES[m] for m in modes):
         with ctx.Pool(1) as pool:
             r = res[what] = pool.apply(_long_run, (str(d), model, chunk_s))
         print(f"| 24-hour recording ({r['hours']:.1f} h, 48 records joined, {r['sample'].size:,} beats; its float64 "
               f"signal {r['signal_mb']:,.0f} MB), read + detect + classify, {what}, 1 thread; peak of the "
               f"pipeline's own allocations (tracemalloc) {r['peak_mb']:,.0f} MB | 1 | {r['s']:.1f} s |")
-    a, b = res.values()
-    same = np.array_equal(a["sample"], b["sample"]) and np.array_equal(a["labels"], b["labels"])
-    print(f"| chunked and whole: {'the same beats and labels' if same else 'DIFFERENT beats or labels'} | | |")
+    if len(res) == 2:
+        a, b = res.values()
+        same = np.array_equal(a["sample"], b["sample"]) and np.array_equal(a["labels"], b["labels"])
+        print(f"| chunked and whole: {'the same beats and labels' if same else 'DIFFERENT beats or labels'} | | |")
 
 
 def main():
@@ -143,16 +153,21 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--no-long", action="store_true", help="leave out the 24-hour recording")
+    ap.add_argument("--long-only", action="store_true", help="only the 24-hour recording")
+    ap.add_argument("--long-modes", default="default,whole",
+                    help="default (the library's default, chunked above an hour; on code before the chunking: "
+                         "whole) and/or whole (chunk_s=0)")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     d = data_dir()
     print(f"# {today()} on {machine()}; model {a.model}")
     print("| what | recordings | wall time |")
     print("|---|---:|---:|")
-    one_record(d, a.model)
-    archive(d, a.model, a.jobs, not a.no_dask)
+    if not a.long_only:
+        one_record(d, a.model)
+        archive(d, a.model, a.jobs, not a.no_dask)
     if not a.no_long:
-        long_recording(d, a.model)
+        long_recording(d, a.model, tuple(a.long_modes.split(",")))
 
 
 if __name__ == "__main__":

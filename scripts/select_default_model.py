@@ -86,7 +86,7 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     prior = train_prior(cfg, oof.y)
     temp = fit_temperature(oof.proba, oof.y)
     per_fold, shipped = nested_weights(oof)
-    nn_fold, nn_shipped = nested_nn_threshold(oof)
+    nn_fold, nn_shipped, nn_pooled = nested_nn_threshold(oof)
     fold_of = {}
     for k in oof.records():
         fold_of[k] = int(oof.fold[np.flatnonzero(oof.keys == k)[0]])
@@ -103,7 +103,7 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     }, {"temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
         "class_weights_per_fold": per_fold, "nn_irregular": nn_shipped, "nn_irregular_per_fold": nn_fold,
         "nn_irregular_pooled": {t: {k: v for k, v in r.items() if k != "confusion_matrix"}
-                                for t, r in nested_nn_threshold.pooled.items()}}
+                                for t, r in nn_pooled.items()}}
 
 
 def best_weights(proba, y) -> list[float]:
@@ -132,10 +132,10 @@ def nested_weights(oof) -> tuple[dict, list[float]]:
     return per_fold, best_weights(oof.proba, oof.y)
 
 
-def nested_nn_threshold(oof) -> tuple[dict, float]:
+def nested_nn_threshold(oof) -> tuple[dict, float, dict]:
     """The :func:`~arrhythmia.pipeline.adapt.relabel_irregular` threshold of :data:`NN_GRID` with the best selection
     score on the other folds' held-out beats, for each fold (an honest score), and on all of them (what would
-    ship); ties go to the larger threshold (fewer beats relabelled)."""
+    ship), and every threshold's scores on all of them; ties go to the larger threshold (fewer beats relabelled)."""
     from arrhythmia.experiments.pool_cv import scores
     from arrhythmia.pipeline.adapt import relabel_irregular
 
@@ -145,8 +145,8 @@ def nested_nn_threshold(oof) -> tuple[dict, float]:
     def best(m):
         return max(NN_GRID[::-1], key=lambda t: selection_score(scores(oof.y[m], preds[t][m])))
 
-    nested_nn_threshold.pooled = {f"{t:g}": scores(oof.y, preds[t]) for t in NN_GRID}  # for the doc
-    return {int(f): best(oof.fold != f) for f in np.unique(oof.fold)}, best(np.ones(oof.y.size, bool))
+    pooled = {f"{t:g}": scores(oof.y, preds[t]) for t in NN_GRID}  # every threshold on all held-out beats, for the doc
+    return {int(f): best(oof.fold != f) for f in np.unique(oof.fold)}, best(np.ones(oof.y.size, bool)), pooled
 
 
 def af_relabel(key: str, samples, proba):

@@ -78,8 +78,9 @@ def select_rr(rr, names):
                           f"got {rr.shape[1]}.")
 
 
-def _centred_median(v: np.ndarray, half: int) -> np.ndarray:
-    """Median of ``v[i - half : i + half + 1]`` for every ``i`` (the window is cut at the ends)."""
+def centred_median(v: np.ndarray, half: int) -> np.ndarray:
+    """Median of ``v[i - half : i + half + 1]`` for every ``i`` (the window is cut at the ends; NaNs are left out,
+    and a window of NaNs alone gives NaN)."""
     return _centred_quantile(v, half, 0.5)
 
 
@@ -166,12 +167,12 @@ def rr_features(samples, fs: float) -> np.ndarray:
     out[:, 4], out[:, 5] = pre / local, post / local
     out[:, 6], out[:, 7] = pre / record, post / record
     out[:, 8] = pre / post
-    med = _centred_median(pre, CENTRED_BEATS)
+    med = centred_median(pre, CENTRED_BEATS)
     out[:, 9] = pre / med
     jumps = np.abs(np.diff(pre, prepend=pre[0]))
-    out[:, 10] = _centred_median(jumps, CENTRED_BEATS) / med
+    out[:, 10] = centred_median(jumps, CENTRED_BEATS) / med
     upper = _centred_quantile(pre, WIDE_BEATS, 0.75)
     out[:, 11], out[:, 12] = pre / upper, post / upper
     out[:, 13] = pre / np.concatenate([[pre[0]], pre[:-1]])
-    out[:, 14] = _centred_median(jumps, WIDE_BEATS) / _centred_median(pre, WIDE_BEATS)
+    out[:, 14] = centred_median(jumps, WIDE_BEATS) / centred_median(pre, WIDE_BEATS)
     return out.astype(np.float32)

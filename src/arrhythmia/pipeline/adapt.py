@@ -166,29 +166,26 @@ def nn_irregularity(labels, samples, half: int = NN_HALF_WINDOW) -> np.ndarray:
     """
     import warnings
 
-    from numpy.lib.stride_tricks import sliding_window_view
+    from ..features.rr import centred_median
 
     lab = np.asarray(labels)
     s = np.asarray(samples, dtype=np.int64)
     n = s.size
-    out = np.full(n, np.nan)
     if n < 3:
-        return out
+        return np.full(n, np.nan)
     rr = np.diff(s).astype(np.float64)
     nn = (lab[:-1] == 0) & (lab[1:] == 0)              # interval j: beat j -> j + 1
     diffs = np.full(n, np.nan)                         # at the beat the two intervals share
     diffs[1:-1] = np.where(nn[:-1] & nn[1:], np.abs(np.diff(rr)), np.nan)
     ref = np.full(n, np.nan)
     ref[:-1] = np.where(nn, rr, np.nan)
-    pad = np.full(half, np.nan)
-    wd = sliding_window_view(np.r_[pad, diffs, pad], 2 * half + 1)
-    wr = sliding_window_view(np.r_[pad, ref, pad], 2 * half + 1)
-    enough = (~np.isnan(wd)).sum(axis=1) >= MIN_NN_PAIRS
-    if enough.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows are left out below
-            out[enough] = np.nanmedian(wd[enough], axis=1) / np.nanmedian(wr[enough], axis=1)
-    return out
+    c = np.r_[0, np.cumsum(~np.isnan(diffs))]
+    i = np.arange(n)
+    pairs = c[np.minimum(i + half + 1, n)] - c[np.maximum(i - half, 0)]  # pairs in each beat's window
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # windows without a pair: NaN, left out below
+        irr = centred_median(diffs, half) / centred_median(ref, half)
+    return np.where(pairs >= MIN_NN_PAIRS, irr, np.nan)
 
 
 def relabel_irregular(proba: np.ndarray, samples, threshold: float) -> tuple[np.ndarray, int]:

@@ -17,13 +17,12 @@ import numpy as np
 from ..errors import check_option, file_error
 from ..features.rr import rr_features
 from ..io.recording import DEFAULT_LEAD, Recording
-from ..preprocessing.filters import resample, zscore
+from ..preprocessing.filters import resample, resample_ratio, standardize, zscore
 from ..preprocessing.pipeline import Preprocessing
 from ..preprocessing.windows import WindowSpec, cut_windows, fits, get_window
 
 EXTRACT_VERSION = 3  # bump when extraction changes what it produces (3: 15 RR columns)
 NORMALIZATIONS = ("record", "beat", "none")
-ZSCORE_EPS = 1e-6  # as preprocessing.filters.zscore: a flat lead is only centred
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ def beat_windows(recording: Recording, samples, config: BeatConfig, chunk_s: flo
     samples = np.asarray(samples, dtype=np.int64)
     rr = rr_features(samples, recording.fs)
     win = config.window
-    up, down = _ratio(recording.fs, win.fs)
+    up, down = resample_ratio(recording.fs, win.fs)
     n_out = recording.signal.shape[-1] if up == down else int(round(recording.signal.shape[-1] * win.fs / recording.fs))
     if n_out < win.length:
         raise file_error(recording.source or recording.name,
@@ -167,16 +166,6 @@ def beat_windows(recording: Recording, samples, config: BeatConfig, chunk_s: flo
     if config.median_channels:
         ref = np.median(x, axis=0) if x.shape[0] else np.zeros(x.shape[1:], np.float32)
     return x, kept, rr[kept], ref
-
-
-def _ratio(fs: float, target_fs: float) -> tuple[int, int]:
-    """(up, down) of :func:`~arrhythmia.preprocessing.filters.resample` from ``fs`` to ``target_fs`` ((1, 1): none)."""
-    from fractions import Fraction
-
-    if fs == target_fs:
-        return 1, 1
-    r = Fraction(target_fs / fs).limit_denominator(1000)
-    return r.numerator, r.denominator
 
 
 def _prepared(signal: np.ndarray, fs: float, config: BeatConfig) -> np.ndarray:
@@ -202,17 +191,16 @@ def _chunked_windows(recording, centers, n_out, plan, config, ratio):
             b = n_out if c.core_hi == recording.signal.shape[-1] else c.core_hi * up // down
             yield lo, a, b, _prepared(recording.signal[:, c.lo:c.hi], recording.fs, config)
 
-    mu, scale = 0.0, 1.0
+    moments = None
     if config.normalize == "record":
         moments = LeadMoments()
         for lo, a, b, y in cores():
             moments.add(y[:, a - lo:b - lo])
-        mu, sd = moments.mean[:, None], moments.std[:, None]
-        scale = np.where(sd < ZSCORE_EPS, 1.0, sd)
     for lo, a, b, y in cores():
         sel = idx[(centers[idx] >= a) & (centers[idx] < b)]
         if sel.size:
-            y = (y - mu) / scale
+            if moments is not None:
+                y = standardize(y, moments.mean[:, None], moments.std[:, None])
             x[np.searchsorted(idx, sel)], _ = cut_windows(y, centers[sel] - lo, win.before, win.after)
     return x, kept
 

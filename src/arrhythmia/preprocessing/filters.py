@@ -186,10 +186,19 @@ def resample(x, fs: float, target_fs: float) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if fs == target_fs:
         return x.copy()
-    ratio = Fraction(target_fs / fs).limit_denominator(1000)
-    y = resample_poly(x, ratio.numerator, ratio.denominator, axis=-1)
+    up, down = resample_ratio(fs, target_fs)
+    y = resample_poly(x, up, down, axis=-1)
     n_out = int(round(x.shape[-1] * target_fs / fs))
     return y[..., :n_out]
+
+
+def resample_ratio(fs: float, target_fs: float) -> tuple[int, int]:
+    """(up, down) of :func:`resample` from ``fs`` to ``target_fs``: output sample ``j`` stands for input sample
+    ``j * down / up`` ((1, 1) when the rates are equal)."""
+    if fs == target_fs:
+        return 1, 1
+    r = Fraction(target_fs / fs).limit_denominator(1000)
+    return r.numerator, r.denominator
 
 
 def zscore(x, axis: int = -1, eps: float = 1e-6) -> np.ndarray:
@@ -200,6 +209,10 @@ def zscore(x, axis: int = -1, eps: float = 1e-6) -> np.ndarray:
     Flat segments (std < ``eps``) are only centred.
     """
     x = np.asarray(x, dtype=np.float64)
-    mu = x.mean(axis=axis, keepdims=True)
-    sd = x.std(axis=axis, keepdims=True)
-    return (x - mu) / np.where(sd < eps, 1.0, sd)
+    return standardize(x, x.mean(axis=axis, keepdims=True), x.std(axis=axis, keepdims=True), eps)
+
+
+def standardize(x, mean, std, eps: float = 1e-6) -> np.ndarray:
+    """``(x - mean) / std`` with statistics given (e.g. a whole record's, applied to a chunk of it); where ``std``
+    is under ``eps`` (a flat lead) only centred. :func:`zscore` is this with ``x``'s own statistics."""
+    return (x - mean) / np.where(std < eps, 1.0, std)
