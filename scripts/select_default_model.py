@@ -10,8 +10,8 @@ post-processing (calibration, per-recording priors, AF relabelling) is applied r
 out-of-fold predictions, exactly as ``annotate`` applies it. Score = mean of S Se, S +P, V Se, V +P pooled over the
 whole pool; the rule: best mean score over seeds 0, 1, 2.
 
-Round 6 (the protocol in docs/default_model_selection.md) ran
-``--only context-e5 --seeds 0 1 2 --work runs/select-r6``. Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
+Round 7 (the protocol in docs/default_model_selection.md) ran
+``--only context-e5-x3 --seeds 0 1 2 --work runs/select-r7``. Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
 runs/select-pool/chosen.json (read by scripts/build_default_model.py) and docs/default_model_selection.md
 (``--write-only`` rewrites the last two from results.json and the saved predictions, training nothing).
 Folds train with 2 CPU threads (the weights depend on the thread count).
@@ -54,7 +54,8 @@ CANDIDATES = {
     "context-sqrt": dict(rr_features="context", imbalance="sqrt-sampler"),
 }
 RATES = {"mitdb": 360.0, "svdb": 128.0}
-VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel", "class-weights", "nn-irregular")
+VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel", "class-weights", "nn-irregular",
+            "stack")
 NN_GRID = (0.05, 0.07, 0.10, 0.14, 0.20, float("inf"))  # inf: relabel nothing
 WEIGHT_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)
 MAX_FLAGGED = 0.05
@@ -87,6 +88,7 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     temp = fit_temperature(oof.proba, oof.y)
     per_fold, shipped = nested_weights(oof)
     nn_fold, nn_shipped, nn_pooled = nested_nn_threshold(oof)
+    stacked, stack_model = stack_outputs(cfg, oof)
     fold_of = {}
     for k in oof.records():
         fold_of[k] = int(oof.fold[np.flatnonzero(oof.keys == k)[0]])
@@ -100,10 +102,26 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
         "class-weights": lambda k, s, p: reweight(p, per_fold[fold_of[k]]),
         # likewise the threshold of the irregular-rhythm relabelling
         "nn-irregular": lambda k, s, p: relabel_irregular(p, s, nn_fold[fold_of[k]])[0],
-    }, {"temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
+        # the second stage's probabilities from a model fitted without the record's fold
+        "stack": lambda k, s, p: stacked[record_rows(oof, k)],
+    }, {"stack": stack_model.to_dict(), "stack_temperature": fit_temperature(stacked, oof.y),"temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
         "class_weights_per_fold": per_fold, "nn_irregular": nn_shipped, "nn_irregular_per_fold": nn_fold,
         "nn_irregular_pooled": {t: {k: v for k, v in r.items() if k != "confusion_matrix"}
                                 for t, r in nn_pooled.items()}}
+
+
+def record_rows(oof, key: str) -> np.ndarray:
+    """Rows of ``oof`` of one record in time order (the order :func:`score_oof` hands a record to a variant)."""
+    m = np.flatnonzero(oof.keys == key)
+    return m[np.argsort(oof.sample[m], kind="stable")]
+
+
+def stack_outputs(cfg: TrainConfig, oof):
+    """The second stage's nested out-of-fold probabilities and the model fitted on every beat (seeded by the
+    candidate's seed)."""
+    from arrhythmia.experiments.stack_cv import nested_stack, oof_stack_features
+
+    return nested_stack(oof, oof_stack_features(oof, RATES), seed=cfg.seed, threads=THREADS)
 
 
 def best_weights(proba, y) -> list[float]:
@@ -219,6 +237,12 @@ VARIANT_TEXT = {
                      f"{WEIGHT_GRID[0]} to {WEIGHT_GRID[-1]}, chosen for each fold on the other folds' held-out beats "
                      "(nested, so the score is not tuned on the beats it scores); the shipped weights are chosen on "
                      "all of them",
+    "stack": "a second, small classifier (`pipeline.stack`: a two-layer perceptron, 32 units a layer) reading "
+             "each beat's probabilities beside its neighbours' S and V probabilities, its RR ratios, the "
+             "irregularity of the rhythm of the beats the network calls N, whether annotate's AF detector puts it "
+             "in an episode, and the recording's share of S, V and AF beats; fitted for each fold on the other "
+             "folds' held-out beats (nested: no label of a held-out patient reaches the model that relabels its "
+             "beats), 8 epochs, loss weights (n / n_class) ** 0.5; the shipped one fitted on all of them",
     "nn-irregular": "S beats where the rhythm of the beats the network calls N is irregular -> N "
                     "(`pipeline.adapt.relabel_irregular`: median successive difference of the N-to-N intervals over "
                     "their median, within 30 beats either side); its threshold chosen for each fold on the other "
@@ -318,7 +342,7 @@ def render(results: dict, chosen: dict, res: dict) -> str:
 
     from arrhythmia.environment import cpu_model
 
-    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 6)", "",
+    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 7)", "",
              f"Generated by `python scripts/select_default_model.py` on {datetime.date.today().isoformat()} "
              f"({cpu_model()}, {THREADS} threads). DS2 is never loaded.", "",
              "## Protocol (fixed before this round's results)", "",
@@ -333,18 +357,19 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "`annotate` applies it.",
              "- Score: mean of S Se, S +P, V Se and V +P pooled over the whole pool; the rule (round 4's): best mean "
              "score over seeds 0, 1 and 2 (each seed also redraws the folds).",
-             "- Round 6 reruns round 5's choice (`context-e5`) on this machine, whose CPU type differs from round 5's "
-             "(the weights, hence the figures, differ across CPU types), and adds one post-processing variant, "
-             "`nn-irregular`, aimed at the false S beats of irregular rhythms (203, 207 and svdb 804, 866-868 in "
-             "round 5). Its threshold is chosen inside the cross-validation (nested), never on DS2. Should a "
-             "variant win, the shipped network stays the same and only its `postprocess` settings change; the "
-             "build script then evaluates it on DS2 once (the 7th look).",
-             "- Added to the round once `context-e5`'s three seeds had run (so after their scores were seen): "
-             "`context-e5-x3`, an ensemble of three `context-e5` networks. The mean of the three seeds' "
-             "out-of-fold probabilities (each beat's three predictions from models that never saw its patient, "
-             "trained on different folds) scored 68.7 against 65.3, 67.3 and 66.1 for the seeds alone, which is "
-             "what made it worth the threefold cost. It is scored by the same rule (seeds 0, 1, 2, each seed's "
-             "ensemble trained within that seed's folds); if it wins, it is built and looked at on DS2 once.", "",
+             "- Round 7 reruns round 6's choice (`context-e5-x3`, the shipped build 7) on the same CPU type (its "
+             "out-of-fold predictions had to be made again: they are not kept in the repository) and adds one "
+             "post-processing variant, `stack`: a second, small classifier that reads the network's probabilities "
+             "in the context of the recording (below). Everything it reads is computed from the recording alone, "
+             "so `annotate` runs it the same way; its settings (features, size, epochs, loss weights) are fixed "
+             "here, before any of its scores, and not tuned on them. It is fitted for each fold on the other folds' "
+             "held-out beats, so no label of a patient reaches the model that relabels that patient's beats (the "
+             "networks behind the other folds' probabilities did train on that patient: the usual compromise of "
+             "stacking without a second level of cross-validation). The calibration and review threshold of a "
+             "`stack` choice are fitted on its nested probabilities. If it wins by the rule, the shipped networks "
+             "stay as they are (build 7's recipe), the second stage fitted on seed 0's out-of-fold predictions "
+             "ships in the bundle's `postprocess` settings, and the build script evaluates it on DS2 once (the "
+             "8th look).", "",
              "## Candidates", ""]
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]
@@ -357,7 +382,9 @@ def render(results: dict, chosen: dict, res: dict) -> str:
     lines += ["", "## S and V errors per record (chosen candidate, held-out patients)", ""] + _per_record_table(res)
     lines += _nn_lines(results)
     lines += ["", "## Earlier rounds", "",
-              "Round 5 (the candidates `context`, `r4-relative`, `context-e2` and `context-e5` on seeds 0-2, on an "
+              "Round 6 (`context-e5` rerun on this CPU type, the `nn-irregular` variant, and the ensemble "
+              "`context-e5-x3`, chosen and shipped as build 7) is in "
+              "[default_model_selection_round6.md](default_model_selection_round6.md). Round 5 (the candidates `context`, `r4-relative`, `context-e2` and `context-e5` on seeds 0-2, on an "
               "Intel Xeon machine) is in [default_model_selection_round5.md](default_model_selection_round5.md). "
               "Rounds 1 to 4 chose on DS1 alone; their tables are in "
               "[default_model_selection_rounds1-4.md](default_model_selection_rounds1-4.md). Each of the four builds "
@@ -400,6 +427,8 @@ def main():
     cfg = config(name, seed)
     oof = out_of_fold(cfg, roots, work / name, k=a.k)
     fitted = results[name][str(seed)]["fitted"]
+    if vname == "stack":  # the confidences annotate shows are the second stage's: calibrate and flag those
+        oof.proba = stack_outputs(cfg, oof)[0].astype(np.float32)
     cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None)
     chosen = {"name": name, "variant": vname, "mean_score_over_seeds": mean, "seeds": sorted(results[name]),
               "config": cfg.to_dict(), "k": a.k, "pooled": results[name][str(seed)][vname]["pooled"],
@@ -409,6 +438,8 @@ def main():
                               "class_weights": fitted["class_weights"] if vname == "class-weights" else None,
                               "nn_irregular": (fitted["nn_irregular"] if vname == "nn-irregular"
                                                and np.isfinite(fitted["nn_irregular"]) else None),
+                              "stack": ({**fitted["stack"], "temperature": cal["temperature"]}
+                                        if vname == "stack" else None),
                               "min_beats": 300, "review_below": cal["review_below"]}}
     (work / "chosen.json").write_text(json.dumps(chosen, indent=1, default=float))
     Path("docs/default_model_selection.md").write_text(render(results, chosen, results[name][str(seed)][vname]))
