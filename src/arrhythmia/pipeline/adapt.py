@@ -207,9 +207,10 @@ def reweight(proba: np.ndarray, weights) -> np.ndarray:
 
 
 def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
-                adapt: bool = True) -> tuple[np.ndarray, dict]:
-    """The label-free steps a bundle's ``postprocess`` settings name, in order: temperature, relabelling inside
-    AF/flutter episodes, relabelling where the normal rhythm is irregular, per-recording priors.
+                adapt: bool = True, fs: float | None = None) -> tuple[np.ndarray, dict]:
+    """The label-free steps a bundle's ``postprocess`` settings name, in order: the second stage (which replaces
+    the network's probabilities by its own, calibrated with its own temperature) or the temperature, relabelling
+    inside AF/flutter episodes, relabelling where the normal rhythm is irregular, per-recording priors.
 
     Parameters
     ----------
@@ -219,13 +220,17 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         A bundle's ``postprocess`` section: ``temperature`` (float), ``class_weights`` (k floats, applied
         with the temperature, also with ``adapt=False``), ``train_prior`` (k floats),
         ``adapt_priors`` (bool), ``af_relabel`` (bool), ``nn_irregular`` (a threshold of
-        :func:`relabel_irregular`, or None), ``min_beats`` (int). None: nothing is done.
+        :func:`relabel_irregular`, or None), ``stack`` (a :class:`arrhythmia.pipeline.stack.StackModel` as a
+        dict, with its ``temperature``, or None), ``min_beats`` (int). None: nothing is done.
     episodes : ndarray, shape (m, 2), optional
         AF/flutter episodes ([start, end) samples) found in the recording.
     samples : ndarray of int, optional
         The beats' R peaks (needed with ``episodes``).
     adapt : bool
-        False: only the calibration (``annotate --no-adapt``).
+        False: only the calibration (``annotate --no-adapt``): the network's probabilities at ``temperature``,
+        no second stage.
+    fs : float, optional
+        Sampling rate of ``samples`` (needed with ``stack``).
 
     Returns
     -------
@@ -233,11 +238,11 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     info : dict
         What was done: ``temperature``, ``priors`` (the recording's estimate, or None), ``relabelled_in_af``
         (beats whose S probability went to N), ``relabelled_irregular`` (the same, by :func:`relabel_irregular`),
-        ``adapted`` (bool) and, when it was not, ``why``.
+        ``stacked`` (whether the second stage ran), ``adapted`` (bool) and, when it was not, ``why``.
     """
     p = np.asarray(proba, dtype=np.float64)
-    info = {"temperature": 1.0, "priors": None, "relabelled_in_af": 0, "relabelled_irregular": 0, "adapted": False,
-            "why": None}
+    info = {"temperature": 1.0, "priors": None, "relabelled_in_af": 0, "relabelled_irregular": 0, "stacked": False,
+            "adapted": False, "why": None}
     if not settings:
         info["why"] = "the model has no post-processing settings"
         return p, info
@@ -249,6 +254,20 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     if not adapt:
         info["why"] = "turned off (--no-adapt)"
         return p, info
+    min_beats = int(settings.get("min_beats", MIN_BEATS_TO_ADAPT))
+    if settings.get("stack") and samples is not None and len(p):
+        if len(p) < min_beats:
+            info["why"] = f"too short to adapt on ({len(p)} beats, at least {min_beats} needed): the plain model"
+            return p, info
+        from .stack import StackModel, apply_stack
+
+        if fs is None:
+            raise ValueError("postprocess: 'fs' is needed with a 'stack' setting")
+        st = settings["stack"]
+        p = temperature_scale(apply_stack(StackModel.from_dict(st), proba, samples, fs, episodes),
+                              float(st.get("temperature", 1.0)))
+        info["temperature"] = float(st.get("temperature", 1.0))
+        info["stacked"] = info["adapted"] = True
     if settings.get("af_relabel") and episodes is not None and samples is not None and len(p):
         m = in_episodes(samples, episodes)
         info["relabelled_in_af"] = int((m & (p.argmax(1) == 1)).sum())
@@ -256,7 +275,6 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))
     if settings.get("adapt_priors"):
-        min_beats = int(settings.get("min_beats", MIN_BEATS_TO_ADAPT))
         if len(p) < min_beats:
             info["why"] = f"too short to adapt on ({len(p)} beats, at least {min_beats} needed): the plain model"
             return p, info

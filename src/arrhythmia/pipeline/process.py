@@ -265,7 +265,7 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     af = detect_af(samples[readable], rec.fs, rec.signal.shape[1], labels=labels)
     post = np.array(proba, dtype=np.float64)
     post[readable], info = postprocess(proba[readable], runner.config.get("postprocess"), af.episodes,
-                                       samples[readable], adapt)
+                                       samples[readable], adapt, fs=rec.fs)
     post[~readable] = np.eye(len(AAMI_CLASSES))[AAMI_CLASSES.index("Q")]
     ns, _, nsub = noise_annotations(q)
     return AnnotatedRecording(rec.name, rec.fs, samples, post.astype(np.float32), int(peaks.size),
