@@ -103,17 +103,11 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
         # likewise the threshold of the irregular-rhythm relabelling
         "nn-irregular": lambda k, s, p: relabel_irregular(p, s, nn_fold[fold_of[k]])[0],
         # the second stage's probabilities from a model fitted without the record's fold
-        "stack": lambda k, s, p: stacked[record_rows(oof, k)],
-    }, {"stack": stack_model.to_dict(), "stack_temperature": fit_temperature(stacked, oof.y),"temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
+        "stack": lambda k, s, p: stacked[oof.rows(k)],
+    }, {"stack": stack_model.to_dict(), "temperature": temp, "train_prior": prior.tolist(), "class_weights": shipped,
         "class_weights_per_fold": per_fold, "nn_irregular": nn_shipped, "nn_irregular_per_fold": nn_fold,
         "nn_irregular_pooled": {t: {k: v for k, v in r.items() if k != "confusion_matrix"}
                                 for t, r in nn_pooled.items()}}
-
-
-def record_rows(oof, key: str) -> np.ndarray:
-    """Rows of ``oof`` of one record in time order (the order :func:`score_oof` hands a record to a variant)."""
-    m = np.flatnonzero(oof.keys == key)
-    return m[np.argsort(oof.sample[m], kind="stable")]
 
 
 def stack_outputs(cfg: TrainConfig, oof):
@@ -384,7 +378,8 @@ def render(results: dict, chosen: dict, res: dict) -> str:
     lines += ["", "## Earlier rounds", "",
               "Round 6 (`context-e5` rerun on this CPU type, the `nn-irregular` variant, and the ensemble "
               "`context-e5-x3`, chosen and shipped as build 7) is in "
-              "[default_model_selection_round6.md](default_model_selection_round6.md). Round 5 (the candidates `context`, `r4-relative`, `context-e2` and `context-e5` on seeds 0-2, on an "
+              "[default_model_selection_round6.md](default_model_selection_round6.md). Round 5 (the candidates "
+              "`context`, `r4-relative`, `context-e2` and `context-e5` on seeds 0-2, on an "
               "Intel Xeon machine) is in [default_model_selection_round5.md](default_model_selection_round5.md). "
               "Rounds 1 to 4 chose on DS1 alone; their tables are in "
               "[default_model_selection_rounds1-4.md](default_model_selection_rounds1-4.md). Each of the four builds "

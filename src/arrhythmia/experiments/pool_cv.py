@@ -65,6 +65,11 @@ class OutOfFold:
                 return None
             return cls(**{f.name: z[f.name] for f in dataclasses.fields(cls)})
 
+    def rows(self, key: str) -> np.ndarray:
+        """Row indices of one record's beats, in time order (the order post-processing sees a recording in)."""
+        m = np.flatnonzero(self.keys == key)
+        return m[np.argsort(self.sample[m], kind="stable")]
+
     def records(self) -> list[str]:
         _, first = np.unique(self.keys, return_index=True)
         return self.keys[np.sort(first)].tolist()
@@ -169,8 +174,7 @@ def score_oof(oof: OutOfFold, post=None, groups: dict | None = None) -> dict:
     if post is not None:
         proba = proba.copy()
         for key in oof.records():
-            m = np.flatnonzero(oof.keys == key)
-            m = m[np.argsort(oof.sample[m], kind="stable")]
+            m = oof.rows(key)
             proba[m] = post(key, oof.sample[m], proba[m])
     pred = proba.argmax(1)
     res = {"pooled": scores(oof.y, pred), "groups": {}, "per_record": {}}

@@ -32,8 +32,7 @@ def oof_stack_features(oof, rates: dict) -> np.ndarray:
 
     out = np.zeros((len(oof.y), len(STACK_FEATURES)), np.float32)
     for key in oof.records():
-        m = np.flatnonzero(oof.keys == key)
-        m = m[np.argsort(oof.sample[m], kind="stable")]
+        m = oof.rows(key)
         s, p = oof.sample[m], oof.proba[m].astype(np.float64)
         fs = rates[key.split(":")[0]]
         labels = np.asarray(AAMI_CLASSES)[p.argmax(1)]

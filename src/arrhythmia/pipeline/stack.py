@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ArrhythmiaError
+from ..features.rr import RR_SETS
 
-RR_CONTEXT = ("pre_local", "post_local", "pre_record", "post_record", "pre_post", "pre_median", "irregularity",
-              "pre_upper", "post_upper", "pre_prev", "irregularity_wide")
-"""The RR columns (:data:`arrhythmia.features.rr.RR_FEATURES`) the second stage reads: ratios only."""
+RR_CONTEXT = RR_SETS["context"]
+"""The RR columns the second stage reads: the network's own ``context`` set (ratios only)."""
 STACK_FEATURES: tuple[str, ...] = (
     "log_pN", "log_pS", "log_pV", "log_pF", "log_pQ",
     "prev_log_pS", "next_log_pS", "prev_log_pV", "next_log_pV",
@@ -56,7 +56,7 @@ def stack_features(proba, samples, fs: float, episodes=None) -> np.ndarray:
     -------
     ndarray of float32, shape (n, len(STACK_FEATURES))
     """
-    from ..features.rr import RR_FEATURES, rr_features
+    from ..features.rr import RR_FEATURES, rr_features, select_rr
     from .adapt import in_episodes, nn_irregularity
 
     p = np.asarray(proba, dtype=np.float64)
@@ -71,7 +71,7 @@ def stack_features(proba, samples, fs: float, episodes=None) -> np.ndarray:
     prev = np.vstack([logp[:1], logp[:-1]])
     nxt = np.vstack([logp[1:], logp[-1:]])
     rr = rr_features(s, fs) if n >= 2 else np.ones((n, len(RR_FEATURES)), np.float32)
-    rr = rr[:, [RR_FEATURES.index(c) for c in RR_CONTEXT]].astype(np.float64)
+    rr = select_rr(rr, RR_CONTEXT).astype(np.float64)
     label = p.argmax(1)
     irr = nn_irregularity(label, s)
     missing = np.isnan(irr)
