@@ -7,6 +7,7 @@ import contextlib
 import functools
 import http.server
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -187,7 +188,18 @@ def _environment_restored():
     """Every test leaves os.environ as it found it: a Dask LocalCluster sets OMP_NUM_THREADS=1 (and more) in its
     parent's environment, which would make later CLI subprocesses train with one thread, i.e. other weights."""
     saved = dict(os.environ)
+    threads = _torch_threads()
     yield
     if os.environ != saved:
         os.environ.clear()
         os.environ.update(saved)
+    left = _torch_threads()
+    if threads is not None and left != threads:
+        sys.modules["torch"].set_num_threads(threads)
+        pytest.fail(f"the test left torch's thread count at {left} (was {threads}): later in-process "
+                    "trainings would give other weights than a CLI subprocess")
+
+
+def _torch_threads():
+    """torch's intra-op thread count, or None when no test has imported torch yet (nothing to restore)."""
+    return sys.modules["torch"].get_num_threads() if "torch" in sys.modules else None

@@ -98,8 +98,13 @@ def test_fit_is_seeded_and_learns_a_context_rule(beats_232):
     episodes = np.array([[s[0], s[n // 2]]])
     y = np.where(is_s & (np.arange(n) >= n // 2), 1, 0)
     f = stack_features(p, s, 360.0, episodes)
+    import torch
+
+    before = torch.get_num_threads()
     a = fit_stack(f, y, seed=0, epochs=40, threads=1)
     b = fit_stack(f, y, seed=0, epochs=40, threads=1)
+    # the caller's thread count is left alone (a leak changed the weights of later in-process trainings in CI)
+    assert torch.get_num_threads() == before
     for wa, wb in zip(a.weights, b.weights):
         np.testing.assert_array_equal(wa, wb)
     pred = apply_stack(a, p, s, 360.0, episodes).argmax(1)

@@ -61,25 +61,29 @@ def fit_stack(feats: np.ndarray, y: np.ndarray, seed: int = 0, hidden: int = STA
                               f"label per beat; got {x.shape} and {y.shape}.")
     mean = x.mean(0)
     scale = np.where(x.std(0) > 1e-9, x.std(0), 1.0)
-    torch.set_num_threads(threads)
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed + 1)
-    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, hidden),
-                              torch.nn.ReLU(), torch.nn.Linear(hidden, 5)).double()
-    xt = torch.from_numpy((x - mean) / scale)
-    yt = torch.from_numpy(y)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.from_numpy(class_weights(y, power=power)))
-    opt = torch.optim.Adam(net.parameters(), lr=STACK_LR, weight_decay=1e-4)
-    steps = epochs * ((len(y) + STACK_BATCH - 1) // STACK_BATCH)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    for _ in range(epochs):
-        order = torch.randperm(len(y), generator=gen)
-        for i in range(0, len(y), STACK_BATCH):
-            b = order[i:i + STACK_BATCH]
-            opt.zero_grad()
-            loss_fn(net(xt[b]), yt[b]).backward()
-            opt.step()
-            sched.step()
+    saved_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)  # and back after: a library call leaves the caller's thread count alone
+    try:
+        torch.manual_seed(seed)
+        gen = torch.Generator().manual_seed(seed + 1)
+        net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, hidden),
+                                  torch.nn.ReLU(), torch.nn.Linear(hidden, 5)).double()
+        xt = torch.from_numpy((x - mean) / scale)
+        yt = torch.from_numpy(y)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=torch.from_numpy(class_weights(y, power=power)))
+        opt = torch.optim.Adam(net.parameters(), lr=STACK_LR, weight_decay=1e-4)
+        steps = epochs * ((len(y) + STACK_BATCH - 1) // STACK_BATCH)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+        for _ in range(epochs):
+            order = torch.randperm(len(y), generator=gen)
+            for i in range(0, len(y), STACK_BATCH):
+                b = order[i:i + STACK_BATCH]
+                opt.zero_grad()
+                loss_fn(net(xt[b]), yt[b]).backward()
+                opt.step()
+                sched.step()
+    finally:
+        torch.set_num_threads(saved_threads)
     layers = [m for m in net if isinstance(m, torch.nn.Linear)]
     weights = []
     for m in layers:
