@@ -66,7 +66,7 @@ def figures(per_class) -> dict:
             "V_se": per_class["V"]["se"], "V_ppv": per_class["V"]["ppv"]}
 
 
-def flag_figures(predictions_csv: Path, threshold: float) -> dict:
+def flag_figures(predictions_csv: Path, threshold) -> dict:
     """Review flag and calibration error on the matched beats of ``evaluate --detect``'s predictions.csv."""
     from arrhythmia.evaluation.calibration import expected_calibration_error, flag_report
     from arrhythmia.labels import AAMI_CLASSES
@@ -134,6 +134,8 @@ def build(chosen: dict, data: Path, work: Path) -> dict:
 
 
 def render(c: dict) -> str:
+    from arrhythmia.evaluation.calibration import review_text
+
     test, cfg = c["test"], c["training"]
     p, ch = test["pipeline"], test["chosen_by"]
     floor = all(p[k] is not None and p[k] > max(DE_CHAZAL_2004[k], BUILD_2[k]) for k in DE_CHAZAL_2004)
@@ -151,7 +153,7 @@ def render(c: dict) -> str:
              f"{len(cfg['train_records'])} records ({', '.join(cfg.get('train', []) or [])}), 22 DS1 and 39 svdb, "
              "no validation holdout. Calibrated by one temperature "
              f"({c['postprocess']['temperature']:.2f}) fitted on held-out patients of the cross-validation; "
-             f"default review threshold {c['postprocess']['review_below']:.2f} chosen there.", "",
+             f"default review rule ({review_text(c['postprocess']['review_below'])}) chosen there.", "",
              "## DS2 (22 records; tested once, nothing chosen on it)", "",
              "| | S Se % | S +P % | V Se % | V +P % |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {n} | {pct(f['S_se'])} | {pct(f['S_ppv'])} | {pct(f['V_se'])} | {pct(f['V_ppv'])} |"
@@ -168,7 +170,8 @@ def render(c: dict) -> str:
               f"{pct(ds1['S_ppv'])}, V {pct(ds1['V_se'])} / {pct(ds1['V_ppv'])}; normal beats labelled S or V "
               f"{100 * ch['cv_pooled']['N_as_SV']:.2f} %.", "",
               "## Review flag on DS2 (matched beats, whole pipeline)", "",
-              f"At the default threshold {fl['threshold']:.2f}: {pct(fl['flagged'])} % of the beats flagged, holding "
+              f"With the default rule ({review_text(fl['threshold'])}): {pct(fl['flagged'])} % of the beats flagged, "
+              "holding "
               f"{pct(fl['errors'])} % of the errors ({pct(fl['S_errors'])} % of those involving S, "
               f"{pct(fl['V_errors'])} % of those involving V); expected calibration error {pct(fl['ece'])} %.", "",
               "## S and V errors per DS2 record (whole pipeline)", "",

@@ -10,8 +10,8 @@ post-processing (calibration, per-recording priors, AF relabelling) is applied r
 out-of-fold predictions, exactly as ``annotate`` applies it. Score = mean of S Se, S +P, V Se, V +P pooled over the
 whole pool; the rule: best mean score over seeds 0, 1, 2.
 
-Round 7 (the protocol in docs/default_model_selection.md) ran
-``--only context-e5-x3 --seeds 0 1 2 --work runs/select-r7``. Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
+Round 8 (the protocol in docs/default_model_selection.md) ran
+``--only context-e5-x3 --seeds 0 1 2 --work runs/select-r8``. Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
 runs/select-pool/chosen.json (read by scripts/build_default_model.py) and docs/default_model_selection.md
 (``--write-only`` rewrites the last two from results.json and the saved predictions, training nothing).
 Folds train with 2 CPU threads (the weights depend on the thread count).
@@ -59,6 +59,7 @@ VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel",
 NN_GRID = (0.05, 0.07, 0.10, 0.14, 0.20, float("inf"))  # inf: relabel nothing
 WEIGHT_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)
 MAX_FLAGGED = 0.05
+RULE_SLACK = 0.005  # round 8: how many more beats (share) the per-class rule may flag, nested, than the single one
 GROUPS = {"DS1": lambda k: k.startswith("mitdb:"), "svdb": lambda k: k.startswith("svdb:")}
 
 
@@ -193,20 +194,39 @@ def choose(results: dict) -> tuple[str, str, float]:
     return best
 
 
-def calibration_section(cfg, oof, weights=None) -> dict:
+def calibration_section(cfg, oof, weights=None, rules=None) -> dict:
     """Temperature, calibration error and review flag on the chosen candidate's out-of-fold predictions (after the
-    class weights, when the choice has them: the confidences ``annotate`` shows)."""
-    from arrhythmia.evaluation.calibration import choose_review_threshold, expected_calibration_error, flag_report
+    class weights, when the choice has them: the confidences ``annotate`` shows). ``rules``: :func:`review_rules`'
+    comparison; the rule it picks is fitted here on all of ``oof``."""
+    from arrhythmia.evaluation.calibration import expected_calibration_error, flag_report
+    from arrhythmia.experiments.review_cv import choose_rule
     from arrhythmia.pipeline.adapt import fit_temperature, reweight, temperature_scale
 
     temp = fit_temperature(oof.proba, oof.y)
     cal = temperature_scale(oof.proba.astype(np.float64), temp)
     if weights:
         cal = reweight(cal, weights)
-    thr = choose_review_threshold(cal, oof.y, MAX_FLAGGED)
+    kind = (rules or {}).get("chosen", "single")
+    thr = choose_rule(kind, cal, oof.y, MAX_FLAGGED)
     return {"temperature": temp, "ece_raw": expected_calibration_error(oof.proba, oof.y),
-            "ece_calibrated": expected_calibration_error(cal, oof.y), "review_below": thr,
-            "flag_at_chosen": flag_report(cal, oof.y, thr), "flag_at_0.6_raw": flag_report(oof.proba, oof.y, 0.6)}
+            "ece_calibrated": expected_calibration_error(cal, oof.y), "review_below": thr, "review_rule": kind,
+            "review_rules": rules, "flag_at_chosen": flag_report(cal, oof.y, thr),
+            "flag_at_0.6_raw": flag_report(oof.proba, oof.y, 0.6)}
+
+
+def review_rules(oofs: dict) -> dict:
+    """Round 8: the two review rules scored nested over each seed's folds (:func:`nested_review`), their mean over
+    the seeds, and the one the protocol picks: ``per-class`` when it flags a larger share of the errors with at most
+    :data:`RULE_SLACK` more of the beats flagged than ``single``."""
+    from arrhythmia.experiments.review_cv import RULES, nested_review
+
+    by_seed = {seed: nested_review(o.proba, o.y, o.fold, MAX_FLAGGED) for seed, o in oofs.items()}
+    mean = {k: {m: float(np.mean([r[k][m] for r in by_seed.values()])) for m in ("flagged", "errors", "S_errors",
+                                                                               "V_errors")} for k in RULES}
+    better = (mean["per-class"]["errors"] > mean["single"]["errors"]
+              and mean["per-class"]["flagged"] <= mean["single"]["flagged"] + RULE_SLACK)
+    return {"by_seed": {str(k): v for k, v in by_seed.items()}, "mean": mean,
+            "chosen": "per-class" if better else "single"}
 
 
 DESCRIPTIONS = {
@@ -278,15 +298,32 @@ def _per_record_table(res: dict) -> list[str]:
 
 
 def _calibration_lines(cal: dict) -> list[str]:
+    from arrhythmia.evaluation.calibration import review_text
+
     f, r = cal["flag_at_chosen"], cal["flag_at_0.6_raw"]
-    return ["| | threshold | beats flagged % | errors flagged % | S errors flagged % | V errors flagged % |",
-            "|---|---:|---:|---:|---:|---:|",
-            f"| uncalibrated, the old default | 0.60 | {pct(r['flagged'])} | {pct(r['errors'])} | {pct(r['S_errors'])} "
-            f"| {pct(r['V_errors'])} |",
-            f"| calibrated, chosen threshold | {f['threshold']:.2f} | {pct(f['flagged'])} | {pct(f['errors'])} | "
-            f"{pct(f['S_errors'])} | {pct(f['V_errors'])} |", "",
-            f"Temperature {cal['temperature']:.2f}; expected calibration error (15 bins) {pct(cal['ece_raw'])} % "
-            f"before, {pct(cal['ece_calibrated'])} % after."]
+    lines = ["| | rule | beats flagged % | errors flagged % | S errors flagged % | V errors flagged % |",
+             "|---|---|---:|---:|---:|---:|",
+             f"| uncalibrated, the old default | < 0.60 | {pct(r['flagged'])} | {pct(r['errors'])} | "
+             f"{pct(r['S_errors'])} | {pct(r['V_errors'])} |",
+             f"| calibrated, the chosen rule (`{cal.get('review_rule', 'single')}`), on the beats it was fitted on | "
+             f"{review_text(f['threshold'])} | {pct(f['flagged'])} | {pct(f['errors'])} | "
+             f"{pct(f['S_errors'])} | {pct(f['V_errors'])} |", "",
+             f"Temperature {cal['temperature']:.2f}; expected calibration error (15 bins) {pct(cal['ece_raw'])} % "
+             f"before, {pct(cal['ece_calibrated'])} % after."]
+    rules = cal.get("review_rules")
+    if rules:
+        lines += ["", "The review rules nested over each seed's folds (each fold's beats flagged by the temperature and "
+                  "rule chosen on the other folds), mean over seeds " + ", ".join(rules["by_seed"]) + ":", "",
+                  "| rule | beats flagged % | errors flagged % | S errors flagged % | V errors flagged % |",
+                  "|---|---:|---:|---:|---:|"]
+        for k, m in rules["mean"].items():
+            lines.append(f"| `{k}` | {pct(m['flagged'])} | {pct(m['errors'])} | {pct(m['S_errors'])} | "
+                         f"{pct(m['V_errors'])} |")
+        lines += ["", f"By the protocol: `{rules['chosen']}`. Per-class thresholds the nested choice picked (seed "
+                  f"{min(rules['by_seed'], key=int)}'s folds): "
+                  + "; ".join(review_text(t) for t in rules["by_seed"][min(rules["by_seed"], key=int)]["per-class"]
+                              ["per_fold"]) + "."]
+    return lines
 
 
 def _nn_lines(results: dict) -> list[str]:
@@ -336,7 +373,7 @@ def render(results: dict, chosen: dict, res: dict) -> str:
 
     from arrhythmia.environment import cpu_model
 
-    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 7)", "",
+    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 8)", "",
              f"Generated by `python scripts/select_default_model.py` on {datetime.date.today().isoformat()} "
              f"({cpu_model()}, {THREADS} threads). DS2 is never loaded.", "",
              "## Protocol (fixed before this round's results)", "",
@@ -363,7 +400,19 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "`stack` choice are fitted on its nested probabilities. If it wins by the rule, the shipped networks "
              "stay as they are (build 7's recipe), the second stage fitted on seed 0's out-of-fold predictions "
              "ships in the bundle's `postprocess` settings, and the build script evaluates it on DS2 once (the "
-             "8th look).", "",
+             "8th look). It did not win (below), so round 8 keeps build 7's networks.",
+             "- Round 8 reruns round 7 unchanged and compares two review rules for the chosen candidate, fixed here "
+             "before any of their figures: `single` (rounds 5-7: the highest one threshold that flags at most "
+             f"{100 * MAX_FLAGGED:.0f} % of the held-out beats) and `per-class` (one threshold per class the model "
+             "gives, 0 to 1 in steps of 0.01, the combination that flags the most held-out errors within the same "
+             "budget: `evaluation.calibration.choose_class_thresholds`). Both are scored nested "
+             "(`experiments.review_cv.nested_review`): each fold's beats are flagged by the temperature and rule "
+             "chosen on the other folds' beats only; mean over seeds 0, 1 and 2. `per-class` is adopted if its "
+             "share of the errors flagged is higher and it flags at most "
+             f"{100 * RULE_SLACK:.1f} points more of the beats; the shipped rule is then fitted on all of seed 0's "
+             "held-out beats, like the temperature. If adopted, the build script rebuilds build 7's recipe (the "
+             "same networks on this CPU type) with the new rule and evaluates it on DS2 once (the 8th look): only "
+             "the review flag figures can change there.", "",
              "## Candidates", ""]
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]
@@ -376,7 +425,8 @@ def render(results: dict, chosen: dict, res: dict) -> str:
     lines += ["", "## S and V errors per record (chosen candidate, held-out patients)", ""] + _per_record_table(res)
     lines += _nn_lines(results)
     lines += ["", "## Earlier rounds", "",
-              "Round 6 (`context-e5` rerun on this CPU type, the `nn-irregular` variant, and the ensemble "
+              "Round 7 (the `stack` second stage, not chosen) is in "
+              "[default_model_selection_round7.md](default_model_selection_round7.md). Round 6 (`context-e5` rerun on this CPU type, the `nn-irregular` variant, and the ensemble "
               "`context-e5-x3`, chosen and shipped as build 7) is in "
               "[default_model_selection_round6.md](default_model_selection_round6.md). Round 5 (the candidates "
               "`context`, `r4-relative`, `context-e2` and `context-e5` on seeds 0-2, on an "
@@ -424,7 +474,11 @@ def main():
     fitted = results[name][str(seed)]["fitted"]
     if vname == "stack":  # the confidences annotate shows are the second stage's: calibrate and flag those
         oof.proba = stack_outputs(cfg, oof)[0].astype(np.float32)
-    cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None)
+    rules = None
+    if vname not in ("stack", "class-weights"):  # round 8: the review rules on the network's (calibrated) outputs
+        rules = review_rules({int(s): out_of_fold(config(name, int(s)), roots, work / name, k=a.k)
+                              for s in sorted(results[name], key=int)})
+    cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None, rules)
     chosen = {"name": name, "variant": vname, "mean_score_over_seeds": mean, "seeds": sorted(results[name]),
               "config": cfg.to_dict(), "k": a.k, "pooled": results[name][str(seed)][vname]["pooled"],
               "groups": results[name][str(seed)][vname]["groups"], "calibration": cal,

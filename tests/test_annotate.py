@@ -127,6 +127,34 @@ def test_outputs_are_well_formed(inputs, tiny_bundle, tmp_path):
     assert len(list((tmp_path / "pages").glob("strip_*.png"))) == 2
 
 
+def test_a_per_class_review_rule_from_the_bundle(inputs, tiny_bundle, tmp_path):
+    """A bundle whose review rule has one threshold per class: beats.csv's review column, the summary's count and
+    the printed line follow each beat's class; --review-below still sets one threshold for all."""
+    import shutil
+
+    from arrhythmia.bundle import CONFIG, read_bundle_config, write_json
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    c = read_bundle_config(bundle)
+    rule = {"N": 0.6, "S": 0.65}  # V, F and Q never flagged (the tiny model calls most of these beats S)
+    c["postprocess"] = {**(c.get("postprocess") or {}), "review_below": rule}
+    write_json(bundle / CONFIG, c)
+    p = run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", bundle, "--out", tmp_path / "o")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(open(tmp_path / "o" / "beats.csv")))
+    want = [int(float(r["confidence"]) < rule.get(r["class"], 0.0)) for r in rows]
+    assert [int(r["review"]) for r in rows] == want and 0 < sum(want) < len(rows)
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["review_below"] == rule and s["low_confidence"] == sum(want)
+    assert f"{sum(want)} beats marked for review (confidence N < 0.60, S < 0.65)" in p.stdout
+    p = run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", bundle, "--review-below", "0.7",
+                "--out", tmp_path / "one")
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(open(tmp_path / "one" / "beats.csv")))
+    assert [int(r["review"]) for r in rows] == [int(float(r["confidence"]) < 0.7) for r in rows]
+
+
 def test_annotate_a_folder(inputs, tiny_bundle, tmp_path):
     p = run_cli("annotate", inputs, "--fs", "360", "--model", tiny_bundle, "--out", tmp_path / "all")
     # the WFDB record and its .csv and .npy copies: three recordings, three folders

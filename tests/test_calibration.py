@@ -32,3 +32,64 @@ def test_review_threshold_respects_the_budget():
     p = np.column_stack([conf, np.zeros((100, 4))])  # the confidence is the largest entry
     thr = choose_review_threshold(p, np.zeros(100, int), max_flagged=0.05)
     assert (conf < thr).mean() <= 0.05 < (conf < thr + 0.01).mean()
+
+
+def test_per_class_rule_by_hand():
+    """One threshold per model class; nan (no class) and labels that are not classes are never flagged; a number is
+    the same threshold for every class."""
+    from arrhythmia.evaluation.calibration import review_mask, review_text, review_thresholds
+
+    labels = np.array(["N", "N", "S", "S", "V", "Q", "?"])
+    conf = np.array([0.5, 0.9, 0.95, 0.99, 0.55, np.nan, 0.1])
+    rule = {"N": 0.6, "S": 1.0, "V": 0.5}  # F and Q left out: never flagged
+    assert review_mask(labels, conf, rule).tolist() == [True, False, True, True, False, False, False]
+    assert review_mask(labels, conf, 0.6).tolist() == [True, False, False, False, True, False, False]
+    assert review_thresholds(rule) == {"N": 0.6, "S": 1.0, "V": 0.5, "F": 0.0, "Q": 0.0}
+    assert review_text(0.58) == "< 0.58" and review_text(rule) == "N < 0.60, S < 1.00, V < 0.50"
+    p = np.array([[0.9, 0.1, 0, 0, 0], [0.05, 0.9, 0.05, 0, 0], [0.3, 0.1, 0.6, 0, 0]])
+    r = flag_report(p, np.array([0, 0, 0]), {"S": 0.95})  # the S call (wrong) is flagged, the V call (wrong) is not
+    assert r["n_flagged"] == 1 and r["errors"] == 0.5 and r["S_errors"] == 1.0 and r["V_errors"] == 0.0
+
+
+def test_class_thresholds_are_the_exact_best_within_the_budget():
+    """Against every combination of a coarse grid: the most errors flagged within the budget, and no rule that
+    flags as many errors with fewer beats."""
+    import itertools
+
+    from arrhythmia.evaluation.calibration import choose_class_thresholds, review_mask
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    p = rng.dirichlet([1, 1, 1, 0.3, 0.3], 300)
+    grid = np.round(np.arange(0.0, 1.001, 0.1), 1)
+    got = choose_class_thresholds(p, y, 0.1, grid=grid)
+    pred, conf = np.array(list("NSVFQ"))[p.argmax(1)], p.max(1)
+
+    def score(rule):
+        f = review_mask(pred, conf, rule)
+        return int((f & (p.argmax(1) != y)).sum()), int(f.sum())
+
+    best = max((score(dict(zip("NSVFQ", c))) for c in itertools.product(grid, repeat=5)
+                if score(dict(zip("NSVFQ", c)))[1] <= 30), key=lambda s: (s[0], -s[1]))
+    assert score(got) == best and best[0] >= score(choose_review_threshold(p, y, 0.1))[0]
+
+
+def test_nested_review_rules_flag_a_fold_by_the_other_folds_only():
+    """A model that is confidently wrong about one class: per-class thresholds find those errors where one threshold
+    cannot; each fold's rule is chosen without it (a fold whose S calls are right gets the rule of the others)."""
+    from arrhythmia.experiments.review_cv import nested_review
+
+    rng = np.random.default_rng(1)
+    n = 6000
+    fold = np.repeat(np.arange(3), n // 3)
+    y = np.where(rng.random(n) < 0.9, 0, 1)
+    p = np.tile([0.95, 0.03, 0.01, 0.005, 0.005], (n, 1))
+    s_call = rng.random(n) < 0.04  # called S with confidence 0.9, right a quarter of the time
+    p[s_call] = [0.07, 0.9, 0.01, 0.01, 0.01]
+    y[s_call] = np.where(rng.random(s_call.sum()) < 0.25, 1, 0)
+    unsure = rng.random(n) < 0.08  # unsure N calls, right most of the time
+    p[unsure & ~s_call] = [0.6, 0.3, 0.05, 0.03, 0.02]
+    r = nested_review(p, y, fold, max_flagged=0.05)
+    assert r["per-class"]["errors"] > r["single"]["errors"] + 0.2
+    assert r["per-class"]["flagged"] <= 0.055 and len(r["per-class"]["per_fold"]) == 3
+    assert r["per-class"]["n_flagged"] == s_call.sum()  # every S call, and nothing else

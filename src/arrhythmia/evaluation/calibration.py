@@ -6,6 +6,11 @@ worth doing only if the errors are there: :func:`flag_report` says what share
 of the beats a threshold flags and what share of the errors (all, and those
 involving S or V) it catches; :func:`choose_review_threshold` picks the
 threshold on held-out patients of a cross-validation, never on a test set.
+
+A review rule is one threshold for every class, or one per class (``{"N": 0.5, "S": 1.0, ...}``): a network
+that is confidently wrong about one class in new patients (S) needs a higher bar there than for the others.
+:func:`choose_class_thresholds` picks those that flag the most held-out errors within the same budget;
+:func:`review_mask` applies either kind of rule to a recording's beats.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import numpy as np
 from ..labels import AAMI_CLASSES
 
 S, V = AAMI_CLASSES.index("S"), AAMI_CLASSES.index("V")
+REVIEW_BELOW = 0.6
+"""The review threshold of a model whose bundle names none."""
 
 
 def expected_calibration_error(proba, y, n_bins: int = 15) -> float:
@@ -45,8 +52,56 @@ def expected_calibration_error(proba, y, n_bins: int = 15) -> float:
     return float(np.abs(acc[used] - mean_conf[used]).sum() / p.shape[0])
 
 
-def flag_report(proba, y, threshold: float) -> dict:
-    """What a review threshold flags.
+def review_thresholds(review_below) -> dict:
+    """A review rule as one threshold per class: ``review_below`` is a number (the same for every class) or a
+    mapping class -> threshold (classes it leaves out are never flagged)."""
+    if isinstance(review_below, dict):
+        return {c: float(review_below.get(c, 0.0)) for c in AAMI_CLASSES}
+    return {c: float(review_below) for c in AAMI_CLASSES}
+
+
+def review_text(review_below) -> str:
+    """A review rule in words: ``< 0.58``, or ``N < 0.55, S < 1.00, ...`` (classes never flagged left out)."""
+    if not isinstance(review_below, dict):
+        return f"< {float(review_below):.2f}"
+    thr = review_thresholds(review_below)
+    return ", ".join(f"{c} < {t:.2f}" for c, t in thr.items() if t > 0) or "none"
+
+
+def review_mask(labels, confidence, review_below) -> np.ndarray:
+    """Which beats a review rule flags: those whose confidence is under their class's threshold.
+
+    Parameters
+    ----------
+    labels : array of str, shape (n,)
+        Each beat's class (N, S, V, F, Q).
+    confidence : array of float, shape (n,)
+        The probability of that class; nan (a beat given no class) is never flagged.
+    review_below : float or dict
+        See :func:`review_thresholds`.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    thr = review_thresholds(review_below)
+    labels = np.asarray(labels, dtype=str)
+    per_beat = np.array([thr[c] for c in AAMI_CLASSES] + [0.0])[_class_index(labels)]  # other labels: never
+    conf = np.asarray(confidence, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return conf < per_beat
+
+
+def _class_index(labels) -> np.ndarray:
+    """Index of each label in :data:`AAMI_CLASSES`; len(AAMI_CLASSES) for anything else."""
+    idx = np.full(len(labels), len(AAMI_CLASSES), dtype=np.int64)
+    for i, c in enumerate(AAMI_CLASSES):
+        idx[labels == c] = i
+    return idx
+
+
+def flag_report(proba, y, threshold) -> dict:
+    """What a review rule (one threshold, or one per class: :func:`review_thresholds`) flags.
 
     Returns
     -------
@@ -58,13 +113,13 @@ def flag_report(proba, y, threshold: float) -> dict:
     p = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y)
     pred = p.argmax(1)
-    flagged = p.max(1) < threshold
+    flagged = review_mask(np.asarray(AAMI_CLASSES)[pred], p.max(1), threshold)
     err = pred != y
 
     def share(m):
         return float((m & flagged).sum() / m.sum()) if m.any() else float("nan")
 
-    return {"threshold": float(threshold), "flagged": float(flagged.mean()) if len(y) else float("nan"),
+    return {"threshold": threshold if isinstance(threshold, dict) else float(threshold), "flagged": float(flagged.mean()) if len(y) else float("nan"),
             "errors": share(err), "S_errors": share(err & ((y == S) | (pred == S))),
             "V_errors": share(err & ((y == V) | (pred == V))), "n_flagged": int(flagged.sum()),
             "n_errors": int(err.sum())}
@@ -83,3 +138,48 @@ def choose_review_threshold(proba, y, max_flagged: float = 0.05, grid=None) -> f
     share = np.searchsorted(conf, grid, side="left") / max(conf.size, 1)
     ok = grid[share <= max_flagged]
     return float(ok.max()) if ok.size else float(grid.min())
+
+
+def choose_class_thresholds(proba, y, max_flagged: float = 0.05, grid=None) -> dict:
+    """One threshold per class that together flag the most errors with at most ``max_flagged`` of the beats.
+
+    Exact over ``grid`` (default 0, 0.01, ..., 1; 0 never flags a class, 1 flags nearly all its beats): each
+    class's (beats flagged, errors flagged) for every threshold, combined class by class keeping only the
+    combinations that no other beats with fewer flagged beats and as many errors (a Pareto front). Ties go to
+    the combination flagging fewer beats. Chosen on held-out predictions of a cross-validation.
+
+    Returns
+    -------
+    dict
+        Class -> threshold, for every class of :data:`AAMI_CLASSES`.
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    y = np.asarray(y)
+    grid = np.round(np.arange(0.0, 1.001, 0.01), 2) if grid is None else np.asarray(grid, dtype=np.float64)
+    pred, conf = p.argmax(1), p.max(1)
+    budget = int(np.floor(max_flagged * len(y) + 1e-9))
+    # front: rows of (n_flagged, n_errors), and the grid index chosen for each class so far
+    front_n, front_e = np.zeros(1, np.int64), np.zeros(1, np.int64)
+    choice = np.zeros((1, 0), np.int64)
+    for c in range(len(AAMI_CLASSES)):
+        m = pred == c
+        order = np.sort(conf[m])
+        wrong = np.sort(conf[m & (y != c)])
+        n_c = np.searchsorted(order, grid, side="left")  # strictly under each threshold
+        e_c = np.searchsorted(wrong, grid, side="left")
+        tot_n = (front_n[:, None] + n_c[None, :]).ravel()
+        tot_e = (front_e[:, None] + e_c[None, :]).ravel()
+        rows = np.repeat(np.arange(len(front_n)), len(grid))
+        cols = np.tile(np.arange(len(grid)), len(front_n))
+        ok = tot_n <= budget
+        tot_n, tot_e, rows, cols = tot_n[ok], tot_e[ok], rows[ok], cols[ok]
+        # Pareto front: by flagged ascending (errors descending among equals), keep each row that beats every
+        # earlier one on errors
+        o = np.lexsort((-tot_e, tot_n))
+        tot_n, tot_e, rows, cols = tot_n[o], tot_e[o], rows[o], cols[o]
+        best_before = np.concatenate([[-1], np.maximum.accumulate(tot_e)[:-1]])
+        keep = tot_e > best_before
+        front_n, front_e = tot_n[keep], tot_e[keep]
+        choice = np.column_stack([choice[rows[keep]], cols[keep]])
+    best = int(np.argmax(front_e))  # the first of the most errors: the fewest flagged beats
+    return {c: float(grid[choice[best, i]]) for i, c in enumerate(AAMI_CLASSES)}

@@ -57,12 +57,14 @@ def check_review_below(review_below: float | None) -> float | None:
     return float(review_below)
 
 
-def review_threshold(review_below: float | None, config: dict) -> float:
-    """The review flag threshold: the one given, else the bundle's (``postprocess.review_below``, chosen in
-    cross-validation by scripts/select_default_model.py), else 0.6."""
+def review_threshold(review_below: float | None, config: dict) -> float | dict:
+    """The review rule: the threshold given (the same for every class), else the bundle's
+    (``postprocess.review_below``, chosen in cross-validation by scripts/select_default_model.py: one number, or
+    one per class), else 0.6."""
     if review_below is not None:
         return float(review_below)
-    return float((config.get("postprocess") or {}).get("review_below", REVIEW_BELOW))
+    rule = (config.get("postprocess") or {}).get("review_below", REVIEW_BELOW)
+    return {c: float(t) for c, t in rule.items()} if isinstance(rule, dict) else float(rule)
 
 
 def model_info(model: Path, runner) -> dict:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..evaluation.calibration import review_mask, review_text
 from .figures import CLASS_COLORS, _plt
 
 SHADE_COLORS = {"unreadable": "0.6", "(AFIB": "#fdae6b", "(AFL": "#fdd0a2"}
@@ -14,12 +15,13 @@ STRIP_RC = {"xtick.labelsize": 8, "ytick.left": False, "ytick.labelleft": False,
 
 
 def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: float = 0.0,
-               duration_s: float = 60.0, seconds_per_row: float = 10.0, review_below: float = 0.6,
+               duration_s: float = 60.0, seconds_per_row: float = 10.0, review_below: float | dict = 0.6,
                title: str = "", lead: str = "", shade=()) -> Path:
     """One page: ``duration_s`` of one lead from ``start_s``, in rows of ``seconds_per_row``.
 
     Each detected beat gets its class letter in the class colour and its
-    confidence; beats under ``review_below`` are circled in red with a '?'.
+    confidence; beats under ``review_below`` (one threshold, or one per class:
+    :func:`arrhythmia.evaluation.calibration.review_mask`) are circled in red with a '?'.
     ``shade``: ``(start_s, end_s, kind)`` stretches drawn behind the signal,
     grey for ``'unreadable'``, orange for an AF/flutter rhythm (``'(AFIB'``,
     ``'(AFL'``).
@@ -37,7 +39,8 @@ def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: fl
     for kind in dict.fromkeys(k for _, _, k in shade):
         handles.append(plt.Rectangle((0, 0), 1, 1, color=SHADE_COLORS.get(kind, "#fdd49e"), alpha=0.35,
                                      label=SHADE_LABELS.get(kind, kind)))
-    handles.append(plt.Line2D([], [], marker="o", mfc="none", mec="red", ls="", label=f"review (< {review_below:.2f})"))
+    handles.append(plt.Line2D([], [], marker="o", mfc="none", mec="red", ls="",
+                              label=f"review ({review_text(review_below)})"))
     fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=8)
     fig.suptitle(title + (f"  (lead {lead})" if lead else ""), x=0.01, ha="left", fontsize=10)
     # fixed margins (in inches, so the same for any number of rows) instead of tight_layout, which lays out
@@ -49,7 +52,7 @@ def plot_strip(signal, fs: float, samples, labels, confidence, path, start_s: fl
     return Path(path)
 
 
-def _beats(ax, ts, labels, conf, lo: float, hi: float, span: float, review_below: float) -> None:
+def _beats(ax, ts, labels, conf, lo: float, hi: float, span: float, review_below) -> None:
     """One row's beats: a class-coloured band at each (one collection for all), the class letter above and the
     confidence below, a red circle and '?' for those to review."""
     colors = [CLASS_COLORS.get(lab, "k") for lab in labels]
@@ -58,14 +61,14 @@ def _beats(ax, ts, labels, conf, lo: float, hi: float, span: float, review_below
     for t, lab, c, color in zip(ts, labels, conf, colors):
         ax.text(t, hi + 0.18 * span, lab, color=color, ha="center", fontsize=10, fontweight="bold")
         ax.text(t, lo - 0.28 * span, f"{c:.2f}", color=color, ha="center", fontsize=7)
-    low = conf < review_below
+    low = review_mask(labels, conf, review_below)
     if low.any():
         ax.plot(ts[low], np.full(low.sum(), hi + 0.3 * span), "o", mfc="none", mec="red", ms=14, mew=1.5, ls="")
         for t in ts[low]:
             ax.text(t + 0.12, hi + 0.3 * span, "?", color="red", fontsize=10)
 
 
-def _rows(axes, x, fs: float, samples, labels, conf, start_s: float, seconds_per_row: float, review_below: float,
+def _rows(axes, x, fs: float, samples, labels, conf, start_s: float, seconds_per_row: float, review_below,
           shade) -> None:
     """The page's rows: shading, the signal, its beats."""
     for r, ax in enumerate(axes):

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..datasets.records import PACED
 from ..datasets.splits import LEAK_WARNING
+from ..evaluation.calibration import review_text
 from ..labels import AAMI_CLASSES
 
 
@@ -74,7 +75,7 @@ def format_summary(s: dict) -> str:
     if ad.get("why") and ad.get("why") != "the model has no post-processing settings":
         lines.append(f"adaptation: {ad['why']}")
     if s.get("low_confidence"):
-        lines.append(f"{s['low_confidence']} beats below confidence {s['review_below']} marked for review")
+        lines.append(f"{s['low_confidence']} beats marked for review (confidence {review_text(s['review_below'])})")
     t = (s.get("model") or {}).get("tested")
     if t:
         lines.append(f"this model on {t['records']}: S Se {100 * t['S_se']:.1f} %, S +P {100 * t['S_ppv']:.1f} %, "

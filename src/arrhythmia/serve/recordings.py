@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArrhythmiaError, file_error
+from ..evaluation.calibration import REVIEW_BELOW, review_mask, review_thresholds
 from ..io.results import read_output
 from ..io.review import CORRECTIONS
 from ..io.reviewed import reviewed_beats
@@ -50,7 +51,8 @@ class Opened:
         return {"id": self.entry.id, "name": s.get("record", self.entry.id), "record": self.output.record_name,
                 "fs": self.signal.fs, "n_samples": self.signal.n_samples, "duration_s": self.signal.duration_s,
                 "leads": list(self.signal.leads), "source": str(self.entry.source),
-                "model": (s.get("model") or {}).get("name"), "review_below": s.get("review_below", 0.6),
+                "model": (s.get("model") or {}).get("name"),
+                "review_below": review_thresholds(s.get("review_below", REVIEW_BELOW)),  # per model class
                 **counts(b.label), "n_corrections": b.n_corrections,
                 "can_undo": b.n_corrections > 0, "progress": read_progress(self.entry.folder, self.signal.duration_s)}
 
@@ -111,8 +113,7 @@ class Opened:
         rr_sum = np.bincount(kk, weights=rr[ok], minlength=bins)
         rr_n = np.bincount(kk, minlength=bins)
         hr = np.where(rr_n > 0, 60.0 * rr_n / np.maximum(rr_sum, 1e-9), np.nan)
-        review = float(self.output.summary.get("review_below", 0.6))
-        low = np.nan_to_num(b.confidence, nan=1.0) < review
+        low = review_mask(b.model_label, b.confidence, self.output.summary.get("review_below", REVIEW_BELOW))
         return {"bins": bins, "bin_s": dur / bins, "hr_bpm": [None if np.isnan(h) else round(float(h), 1) for h in hr],
                 "S": np.bincount(k[b.label == "S"], minlength=bins).tolist(),
                 "V": np.bincount(k[b.label == "V"], minlength=bins).tolist(),

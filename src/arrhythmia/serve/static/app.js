@@ -174,7 +174,8 @@ function jump(kind, back) {
     if (next == null) return toast(`no ${back ? "earlier" : "later"} ${kind}`);
     const i = b.nearest(next); return goTo(next, i);
   }
-  const ok = kind === "low" ? (i) => b.conf[i] >= 0 && b.conf[i] < state.rec.review_below * 1000 : (i) => b.label[i] === kind;
+  const rb = state.rec.review_below;  // per class of the model
+  const ok = kind === "low" ? (i) => b.conf[i] >= 0 && b.conf[i] < (rb[b.model[i]] || 0) * 1000 : (i) => b.label[i] === kind;
   let i = state.selected != null ? state.selected : b.lower(t * fs) - (back ? 0 : 1);
   for (i += back ? -1 : 1; i >= 0 && i < b.length; i += back ? -1 : 1) if (ok(i)) return goTo(b.sample[i] / fs, i);
   toast(`no ${back ? "earlier" : "later"} ${kind === "low" ? "low-confidence" : kind} beat`);
