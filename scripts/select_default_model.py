@@ -357,7 +357,12 @@ def _shipped_line(chosen: dict) -> str:
         return ("The shipped default model was built from this choice (`scripts/build_default_model.py --chosen "
                 "<work>/chosen.json`), with this round's calibration and review threshold: its DS2 figures are in "
                 "[default_model.md](default_model.md).")
-    if (by.get("candidate"), by.get("post")) == (chosen["name"], chosen["variant"]):
+    same = (by.get("candidate"), by.get("post")) == (chosen["name"], chosen["variant"])
+    if same and (by.get("calibration") or {}).get("review_below") != chosen["calibration"]["review_below"]:
+        return (f"The shipped default model was built from this candidate (`{by['candidate']}`, `{by['post']}`) with "
+                "another review rule: `scripts/build_default_model.py --chosen <work>/chosen.json` rebuilds it (the "
+                "same networks) with this round's rule and evaluates it on DS2.")
+    if same:
         return (f"This is what the shipped default model was built from (`{by['candidate']}`, `{by['post']}`): it "
                 "is not rebuilt, and keeps the calibration and review threshold of the round it was built in (its "
                 "weights are that round's); the calibration below is this round's, for the record. DS2 is not "
@@ -420,8 +425,10 @@ def render(results: dict, chosen: dict, res: dict) -> str:
     lines += ["", f"Chosen: `{chosen['name']}` with post-processing `{chosen['variant']}` (mean score "
               f"{pct(chosen['mean_score_over_seeds'])}).", "", _shipped_line(chosen), "",
               "## Calibration and the review flag (chosen candidate, held-out patients)", "",
-              f"The default `--review-below` is the highest threshold flagging at most {100 * MAX_FLAGGED:.0f} % of "
-              "the held-out beats.", ""] + _calibration_lines(chosen["calibration"])
+              "The default review rule (`annotate` flags a beat whose confidence is under its class's threshold; "
+              "`--review-below C` sets one threshold for every class instead) is the one round 8's protocol picks "
+              f"(`single` or `per-class`, both within a budget of {100 * MAX_FLAGGED:.0f} % of the held-out beats), "
+              "fitted on seed 0's held-out beats.", ""] + _calibration_lines(chosen["calibration"])
     lines += ["", "## S and V errors per record (chosen candidate, held-out patients)", ""] + _per_record_table(res)
     lines += _nn_lines(results)
     lines += ["", "## Earlier rounds", "",

@@ -98,6 +98,13 @@ def test_review_in_chromium(server, tmp_path):
         page.keyboard.press("n")
         page.wait_for_function(f"() => window.review.beats.label[window.review.beats.lower({v_sample})] === 'N'")
         assert "selected beat" in page.inner_text("#status")
+        # the next beat to review: the first later one under its model class's threshold (the summary's rule)
+        page.keyboard.press("Shift+L")
+        low, rule = _state(page, "[s.selected, s.rec.review_below]")
+        assert set(rule) == set("NSVFQ")
+        flagged = [i for i, (c, m) in enumerate(zip(beats["confidence"], beats["model_label"]))
+                   if 0 <= c < rule.get(m, 0) * 1000 and beats["sample"][i] > v_sample]
+        assert flagged and low == flagged[0]
 
         # select the next beat and delete it
         page.keyboard.press(".")
