@@ -13,7 +13,7 @@ whole pool; the rule: best mean score over seeds 0, 1, 2.
 Round 8 (the protocol in docs/default_model_selection.md) ran
 ``--only context-e5-x3 --seeds 0 1 2 --work runs/select-r8``; round 9 added
 ``--only context-e8-x3 --seeds 0 1 2 --work runs/select-r9`` (a copy of runs/select-r8, so that context-e5-x3's
-scores and predictions are reused). Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
+scores and predictions are reused; from nothing: ``--only context-e5-x3 context-e8-x3``). Writes runs/select-pool/<candidate>/oof_<seed>.npz (reused when the settings match), runs/select-pool/results.json,
 runs/select-pool/chosen.json (read by scripts/build_default_model.py) and docs/default_model_selection.md
 (``--write-only`` rewrites the last two from results.json and the saved predictions, training nothing).
 Folds train with 2 CPU threads (the weights depend on the thread count).

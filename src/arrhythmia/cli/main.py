@@ -86,7 +86,7 @@ def _add_train(sub, c) -> None:
                         "MIT-BIH folder, else the user cache)")
     p.add_argument("--model", default=None, help="registered model name (see 'arrhythmia models'; default morph_rr)")
     p.add_argument("--split", default="inter-patient", help="inter-patient (default), intra-patient, patient-kfold")
-    p.add_argument("--epochs", type=int, default=None, help="epoch budget (default: the shipped recipe's, 5)")
+    p.add_argument("--epochs", type=int, default=None, help="epoch budget (default: the shipped recipe's, 8)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate (also for fine-tuning)")
     p.add_argument("--imbalance", default=None,

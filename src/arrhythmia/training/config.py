@@ -15,7 +15,7 @@ from .imbalance import IMBALANCE
 LR_SCHEDULES = ("constant", "cosine")
 
 
-SHIPPED_RECIPE = dict(model="morph_rr", imbalance="sampler", median_channels=True, lr_schedule="cosine", epochs=5,
+SHIPPED_RECIPE = dict(model="morph_rr", imbalance="sampler", median_channels=True, lr_schedule="cosine", epochs=8,
                       rr_features="context", val_fraction=0.0, epoch_beats=50_000, patience=10**6, members=3)
 """The recipe of the shipped default model (chosen by scripts/select_default_model.py; a test checks the shipped
 bundle was trained with it): ``arrhythmia train``'s defaults. Its pool is :data:`SHIPPED_POOL`."""
