@@ -360,7 +360,7 @@ def _shipped_line(chosen: dict) -> str:
     by = read_bundle_config(default_model_path()).get("test", {}).get("chosen_by", {})
     if by.get("calibration") == chosen["calibration"]:
         return ("The shipped default model was built from this choice (`scripts/build_default_model.py --chosen "
-                "<work>/chosen.json`), with this round's calibration and review threshold: its DS2 figures are in "
+                "<work>/chosen.json`), with this round's calibration and review rule: its DS2 figures are in "
                 "[default_model.md](default_model.md).")
     same = (by.get("candidate"), by.get("post")) == (chosen["name"], chosen["variant"])
     if same and (by.get("calibration") or {}).get("review_below") != chosen["calibration"]["review_below"]:
@@ -398,7 +398,7 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "`annotate` applies it.",
              "- Score: mean of S Se, S +P, V Se and V +P pooled over the whole pool; the rule (round 4's): best mean "
              "score over seeds 0, 1 and 2 (each seed also redraws the folds).",
-             "- Round 7 reruns round 6's choice (`context-e5-x3`, the shipped build 7) on the same CPU type (its "
+             "- Round 7 reruns round 6's choice (`context-e5-x3`, build 7, shipped then) on the same CPU type (its "
              "out-of-fold predictions had to be made again: they are not kept in the repository) and adds one "
              "post-processing variant, `stack`: a second, small classifier that reads the network's probabilities "
              "in the context of the recording (below). Everything it reads is computed from the recording alone, "

@@ -153,6 +153,11 @@ def test_a_per_class_review_rule_from_the_bundle(inputs, tiny_bundle, tmp_path):
     assert p.returncode == 0, p.stderr
     rows = list(csv.DictReader(open(tmp_path / "one" / "beats.csv")))
     assert [int(r["review"]) for r in rows] == [int(float(r["confidence"]) < 0.7) for r in rows]
+    c["postprocess"]["review_below"] = {"s": 0.8}  # not a class: a one-line error, nothing written
+    write_json(bundle / CONFIG, c)
+    p = run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", bundle, "--out", tmp_path / "bad")
+    assert_one_line_error(p, "Invalid value for 'postprocess.review_below'")
+    assert not (tmp_path / "bad").exists()
 
 
 def test_annotate_a_folder(inputs, tiny_bundle, tmp_path):

@@ -93,3 +93,15 @@ def test_nested_review_rules_flag_a_fold_by_the_other_folds_only():
     assert r["per-class"]["errors"] > r["single"]["errors"] + 0.2
     assert r["per-class"]["flagged"] <= 0.055 and len(r["per-class"]["per_fold"]) == 3
     assert r["per-class"]["n_flagged"] == s_call.sum()  # every S call, and nothing else
+
+
+def test_a_malformed_rule_is_a_one_line_error_and_any_grid_fits_the_budget():
+    from arrhythmia.errors import ArrhythmiaError
+    from arrhythmia.evaluation.calibration import choose_class_thresholds, review_thresholds
+
+    for bad in ({"s": 0.8}, {"S": 1.5}, {"S": "0.8"}, 2.0, -0.1):
+        with pytest.raises(ArrhythmiaError, match=r"^Invalid value for 'postprocess.review_below': allowed a number"):
+            review_thresholds(bad, "postprocess.review_below")
+    p = np.tile([0.6, 0.4, 0, 0, 0], (10, 1))
+    # no threshold of the grid fits a 5 % budget on ten equal beats: 0 (never flag) is added
+    assert choose_class_thresholds(p, np.ones(10, int), 0.05, grid=[0.5, 1.0]) == {c: 0.0 for c in "NSVFQ"}

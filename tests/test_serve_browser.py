@@ -7,6 +7,7 @@ ARRHYTHMIA_UPDATE_SCREENSHOTS=1 it also writes the README's screenshots into doc
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -102,8 +103,14 @@ def test_review_in_chromium(server, tmp_path):
         page.keyboard.press("Shift+L")
         low, rule = _state(page, "[s.selected, s.rec.review_below]")
         assert set(rule) == set("NSVFQ")
-        flagged = [i for i, (c, m) in enumerate(zip(beats["confidence"], beats["model_label"]))
-                   if 0 <= c < rule.get(m, 0) * 1000 and beats["sample"][i] > v_sample]
+        summary = json.loads((results / "119" / "summary.json").read_text())
+        from arrhythmia.evaluation.calibration import review_mask
+        from arrhythmia.io.results import read_output
+
+        out = read_output(results / "119")
+        want = review_mask(out.label, out.confidence, summary["review_below"])
+        assert beats["review"] == "".join("1" if f else "0" for f in want)  # the rule on the confidences beats.csv holds
+        flagged = [i for i, f in enumerate(beats["review"]) if f == "1" and beats["sample"][i] > v_sample]
         assert flagged and low == flagged[0]
 
         # select the next beat and delete it

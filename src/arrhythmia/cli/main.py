@@ -230,8 +230,9 @@ def _add_annotate(sub, c) -> None:
     p.add_argument("--fs", type=finite_float, default=None, help="sampling rate in Hz (required for CSV and .npy)")
     p.add_argument("--backend", default="auto", help="auto (ONNX when the bundle has it), onnx or torch")
     p.add_argument("--review-below", type=finite_float, default=None,
-                   help="flag beats under this confidence (default: the model's threshold, chosen in its "
-                        "cross-validation; 0.6 for a model without one)")
+                   help="flag beats under this confidence, one threshold for every class (default: the model's "
+                        "review rule, chosen in its cross-validation, one threshold per class for the shipped "
+                        "model; 0.6 for a model without one)")
     p.add_argument("--start", type=finite_float, default=0.0, help="strip.png: start time in seconds")
     p.add_argument("--duration", type=finite_float, default=60.0, help="strip.png: seconds shown")
     p.add_argument("--pages", action="store_true", help="plot the whole recording, 60 s a page")

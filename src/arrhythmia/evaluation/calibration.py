@@ -52,12 +52,38 @@ def expected_calibration_error(proba, y, n_bins: int = 15) -> float:
     return float(np.abs(acc[used] - mean_conf[used]).sum() / p.shape[0])
 
 
-def review_thresholds(review_below) -> dict:
-    """A review rule as one threshold per class: ``review_below`` is a number (the same for every class) or a
-    mapping class -> threshold (classes it leaves out are never flagged)."""
-    if isinstance(review_below, dict):
-        return {c: float(review_below.get(c, 0.0)) for c in AAMI_CLASSES}
-    return {c: float(review_below) for c in AAMI_CLASSES}
+def review_thresholds(review_below, name: str = "review_below") -> dict:
+    """A review rule as one threshold per class.
+
+    Parameters
+    ----------
+    review_below : float or dict
+        A number from 0 to 1 (the same for every class) or a mapping class -> number from 0 to 1 (classes it
+        leaves out are never flagged).
+    name : str
+        The setting's name in the error message.
+
+    Returns
+    -------
+    dict
+        Class -> threshold, for every class of :data:`AAMI_CLASSES`.
+
+    Raises
+    ------
+    ArrhythmiaError
+        A class that is not one of :data:`AAMI_CLASSES`, or a threshold that is not a number from 0 to 1.
+    """
+    from ..errors import ArrhythmiaError
+
+    rule = review_below if isinstance(review_below, dict) else {c: review_below for c in AAMI_CLASSES}
+
+    def ok(t):
+        return isinstance(t, (int, float)) and not isinstance(t, bool) and 0.0 <= float(t) <= 1.0
+
+    if not (set(rule) <= set(AAMI_CLASSES) and all(ok(t) for t in rule.values())):
+        raise ArrhythmiaError(f"Invalid value for '{name}': allowed a number from 0 to 1, or classes "
+                              f"{', '.join(AAMI_CLASSES)} with numbers from 0 to 1; got {review_below!r}.")
+    return {c: float(rule.get(c, 0.0)) for c in AAMI_CLASSES}
 
 
 def review_text(review_below) -> str:
@@ -119,7 +145,8 @@ def flag_report(proba, y, threshold) -> dict:
     def share(m):
         return float((m & flagged).sum() / m.sum()) if m.any() else float("nan")
 
-    return {"threshold": threshold if isinstance(threshold, dict) else float(threshold), "flagged": float(flagged.mean()) if len(y) else float("nan"),
+    return {"threshold": threshold if isinstance(threshold, dict) else float(threshold),
+            "flagged": float(flagged.mean()) if len(y) else float("nan"),
             "errors": share(err), "S_errors": share(err & ((y == S) | (pred == S))),
             "V_errors": share(err & ((y == V) | (pred == V))), "n_flagged": int(flagged.sum()),
             "n_errors": int(err.sum())}
@@ -145,8 +172,20 @@ def choose_class_thresholds(proba, y, max_flagged: float = 0.05, grid=None) -> d
 
     Exact over ``grid`` (default 0, 0.01, ..., 1; 0 never flags a class, 1 flags nearly all its beats): each
     class's (beats flagged, errors flagged) for every threshold, combined class by class keeping only the
-    combinations that no other beats with fewer flagged beats and as many errors (a Pareto front). Ties go to
-    the combination flagging fewer beats. Chosen on held-out predictions of a cross-validation.
+    combinations that no other dominates (as many errors with fewer flagged beats: a Pareto front). Ties go to
+    the combination flagging fewer beats. 0 is always in the grid, so some combination fits any budget. Chosen on
+    held-out predictions of a cross-validation.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, 5)
+        Calibrated held-out probabilities.
+    y : ndarray of int, shape (n,)
+        Reference classes.
+    max_flagged : float
+        The budget: the share of the beats the rule may flag.
+    grid : array_like of float, optional
+        The thresholds tried for each class.
 
     Returns
     -------
@@ -155,7 +194,7 @@ def choose_class_thresholds(proba, y, max_flagged: float = 0.05, grid=None) -> d
     """
     p = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y)
-    grid = np.round(np.arange(0.0, 1.001, 0.01), 2) if grid is None else np.asarray(grid, dtype=np.float64)
+    grid = np.round(np.arange(0.0, 1.001, 0.01), 2) if grid is None else np.union1d([0.0], grid)
     pred, conf = p.argmax(1), p.max(1)
     budget = int(np.floor(max_flagged * len(y) + 1e-9))
     # front: rows of (n_flagged, n_errors), and the grid index chosen for each class so far

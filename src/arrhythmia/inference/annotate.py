@@ -13,7 +13,7 @@ when complete):
     detected R peaks, the confidence as each annotation's aux note.
 ``beats.csv``
     time_s, sample, class, confidence, review (1 when under the review
-    threshold), p_N, p_S, p_V, p_F, p_Q.
+    rule's threshold for its class), p_N, p_S, p_V, p_F, p_Q.
 ``summary.json``
     beats per class, mean heart rate, ectopic burden, runs (see
     :func:`arrhythmia.rhythm.runs.rhythm_summary`), model and detector.
@@ -63,7 +63,10 @@ def review_threshold(review_below: float | None, config: dict) -> float | dict:
     one per class), else 0.6."""
     if review_below is not None:
         return float(review_below)
+    from ..evaluation.calibration import review_thresholds
+
     rule = (config.get("postprocess") or {}).get("review_below", REVIEW_BELOW)
+    review_thresholds(rule, "postprocess.review_below")  # a one-line error for a malformed rule
     return {c: float(t) for c, t in rule.items()} if isinstance(rule, dict) else float(rule)
 
 
@@ -92,8 +95,9 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
         Sampling rate, required for CSV and NumPy inputs.
     backend : {'auto', 'onnx', 'torch'}
     review_below : float, optional
-        Beats under this confidence are flagged for review; default: the
-        threshold the model's cross-validation chose (:func:`review_threshold`).
+        Beats under this confidence are flagged for review (one threshold for
+        every class); default: the rule the model's cross-validation chose,
+        one threshold or one per class (:func:`review_threshold`).
     start_s, duration_s : float
         Time range of ``strip.png``.
     pages : bool
@@ -134,6 +138,7 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     # the recording checked before the model is loaded; no reference annotation is read (none is used)
     rec = read_input(input_path, fs, annotations=False)
     runner = runner or load_runner(model, backend)
+    review = review_threshold(review_below, runner.config)  # a malformed rule in the bundle: an error before any work
     peaks = None
     if beats_from:
         from ..rhythm.from_annotations import read_beat_annotations
@@ -143,7 +148,7 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
                              peaks_from=f"annotation file .{beats_from}")
     check_strip_range(start_s, duration_s, ann.duration_s)
     with guard.staging() as tmp:
-        summary = write_outputs(ann, tmp, model_info(model, runner), review_threshold(review_below, runner.config),
+        summary = write_outputs(ann, tmp, model_info(model, runner), review,
                                 start_s, duration_s, pages,
                                 source=input_path)
     return summary

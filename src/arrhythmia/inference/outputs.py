@@ -5,7 +5,7 @@
     detected R peaks, the confidence as each annotation's aux note (``p=0.93``).
 ``beats.csv``
     time_s, sample, class, confidence, review (1 when under the review
-    threshold), p_N, p_S, p_V, p_F, p_Q.
+    rule's threshold for its class), p_N, p_S, p_V, p_F, p_Q.
 ``summary.json``
     beats per class, mean heart rate, ectopic burden, runs (see
     :func:`arrhythmia.rhythm.runs.rhythm_summary`), the record's names and

@@ -30,7 +30,7 @@ export function toast(msg, error) {
 
 // ---- beats -------------------------------------------------------------------------------------
 class Beats {
-  constructor(j, fs) { this.sample = Int32Array.from(j.sample); this.label = j.label; this.model = j.model_label; this.conf = Int16Array.from(j.confidence); this.fs = fs; }
+  constructor(j, fs) { this.sample = Int32Array.from(j.sample); this.label = j.label; this.model = j.model_label; this.conf = Int16Array.from(j.confidence); this.review = j.review; this.fs = fs; }
   get length() { return this.sample.length; }
   lower(s) { let lo = 0, hi = this.sample.length; while (lo < hi) { const m = (lo + hi) >> 1; if (this.sample[m] < s) lo = m + 1; else hi = m; } return lo; }
   between(t0, t1) { return [this.lower(t0 * this.fs), this.lower(t1 * this.fs)]; }
@@ -117,8 +117,7 @@ function redraw() { if (!frame) frame = requestAnimationFrame(draw); }
 function draw() {
   frame = 0;
   if (!state.rec || state.mode !== "ecg" || !state.ecg) return;
-  const ui = { noise: state.events.noise, episodes: state.events.episodes, range: state.range, selected: state.selected,
-    reviewBelow: state.rec.review_below };
+  const ui = { noise: state.events.noise, episodes: state.events.episodes, range: state.range, selected: state.selected };
   drawEcg(state.ecg.ctx, state.ecg.w, state.ecg.h, state.view, state.rec, state.beats, state.tiles, ui);
   drawOverview(state.ov.ctx, state.ov.w, state.ov.h, state.overview, state.rec, state.view);
   status();
@@ -174,8 +173,7 @@ function jump(kind, back) {
     if (next == null) return toast(`no ${back ? "earlier" : "later"} ${kind}`);
     const i = b.nearest(next); return goTo(next, i);
   }
-  const rb = state.rec.review_below;  // per class of the model
-  const ok = kind === "low" ? (i) => b.conf[i] >= 0 && b.conf[i] < (rb[b.model[i]] || 0) * 1000 : (i) => b.label[i] === kind;
+  const ok = kind === "low" ? (i) => b.review[i] === "1" : (i) => b.label[i] === kind;
   let i = state.selected != null ? state.selected : b.lower(t * fs) - (back ? 0 : 1);
   for (i += back ? -1 : 1; i >= 0 && i < b.length; i += back ? -1 : 1) if (ok(i)) return goTo(b.sample[i] / fs, i);
   toast(`no ${back ? "earlier" : "later"} ${kind === "low" ? "low-confidence" : kind} beat`);

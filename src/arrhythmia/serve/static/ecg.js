@@ -142,7 +142,7 @@ export function drawEcg(ctx, w, h, view, rec, beats, tiles, ui) {
       if (beats.model[i] !== c) { ctx.font = "10px system-ui"; ctx.fillText(beats.model[i] === "-" ? "+" : "✎", xx + 10, 9); }
       ctx.font = "10px system-ui";
       ctx.fillText(conf < 0 ? "rev" : (conf / 1000).toFixed(2), xx, 28);
-      if (conf >= 0 && conf < (ui.reviewBelow[beats.model[i]] || 0) * 1000) {
+      if (beats.review[i] === "1") {  // the server applies the summary's review rule
         ctx.strokeStyle = "#d00"; ctx.lineWidth = 1.4; ctx.beginPath(); ctx.arc(xx, 15, 13, 0, 2 * Math.PI); ctx.stroke();
       }
     } else {
