@@ -495,7 +495,8 @@ def main():
         oof.proba = stack_outputs(cfg, oof)[0].astype(np.float32)
     rules = None
     if vname not in ("stack", "class-weights"):  # round 8: the review rules on the network's (calibrated) outputs
-        rules = review_rules({int(s): out_of_fold(config(name, int(s)), roots, work / name, k=a.k)
+        rules = review_rules({int(s): oof if int(s) == seed else out_of_fold(config(name, int(s)), roots,
+                                                                             work / name, k=a.k)
                               for s in sorted(results[name], key=int)})
     cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None, rules)
     chosen = {"name": name, "variant": vname, "mean_score_over_seeds": mean, "seeds": sorted(results[name]),

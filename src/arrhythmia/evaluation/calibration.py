@@ -137,16 +137,28 @@ def flag_report(proba, y, threshold) -> dict:
         ``n_flagged`` and ``n_errors``.
     """
     p = np.asarray(proba, dtype=np.float64)
-    y = np.asarray(y)
     pred = p.argmax(1)
     flagged = review_mask(np.asarray(AAMI_CLASSES)[pred], p.max(1), threshold)
+    return {"threshold": threshold if isinstance(threshold, dict) else float(threshold),
+            **flag_shares(pred, y, flagged)}
+
+
+def flag_shares(pred, y, flagged) -> dict:
+    """What a set of flags catches: :func:`flag_report`'s figures but the threshold, for given flags.
+
+    Parameters
+    ----------
+    pred, y : ndarray of int, shape (n,)
+        The model's and the reference classes.
+    flagged : ndarray of bool, shape (n,)
+    """
+    pred, y, flagged = np.asarray(pred), np.asarray(y), np.asarray(flagged, dtype=bool)
     err = pred != y
 
     def share(m):
         return float((m & flagged).sum() / m.sum()) if m.any() else float("nan")
 
-    return {"threshold": threshold if isinstance(threshold, dict) else float(threshold),
-            "flagged": float(flagged.mean()) if len(y) else float("nan"),
+    return {"flagged": float(flagged.mean()) if len(y) else float("nan"),
             "errors": share(err), "S_errors": share(err & ((y == S) | (pred == S))),
             "V_errors": share(err & ((y == V) | (pred == V))), "n_flagged": int(flagged.sum()),
             "n_errors": int(err.sum())}

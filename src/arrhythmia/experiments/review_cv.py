@@ -45,33 +45,23 @@ def nested_review(proba, y, fold, max_flagged: float = 0.05) -> dict:
         Rule -> :func:`~arrhythmia.evaluation.calibration.flag_report`-like figures pooled over the folds
         (``flagged``, ``errors``, ``S_errors``, ``V_errors``, counts) and ``per_fold`` (the rule each fold used).
     """
-    from ..evaluation.calibration import S, V, review_mask
+    from ..evaluation.calibration import flag_shares, review_mask
     from ..labels import AAMI_CLASSES
     from ..pipeline.adapt import fit_temperature, temperature_scale
 
     p = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y)
     fold = np.asarray(fold)
-    pred = p.argmax(1)
-    err = pred != y
-    err_s = err & ((y == S) | (pred == S))
-    err_v = err & ((y == V) | (pred == V))
-    out = {}
-    for kind in RULES:
-        flagged = np.zeros(len(y), bool)
-        per_fold = []
-        for f in np.unique(fold):
-            test = fold == f
-            temp = fit_temperature(p[~test], y[~test])
-            rule = choose_rule(kind, temperature_scale(p[~test], temp), y[~test], max_flagged)
-            cal = temperature_scale(p[test], temp)
-            flagged[test] = review_mask(np.asarray(AAMI_CLASSES)[cal.argmax(1)], cal.max(1), rule)
-            per_fold.append(rule)
-
-        def share(m):
-            return float((m & flagged).sum() / m.sum()) if m.any() else float("nan")
-
-        out[kind] = {"flagged": float(flagged.mean()), "errors": share(err), "S_errors": share(err_s),
-                     "V_errors": share(err_v), "n_flagged": int(flagged.sum()), "n_errors": int(err.sum()),
-                     "per_fold": per_fold}
-    return out
+    flagged = {kind: np.zeros(len(y), bool) for kind in RULES}
+    per_fold = {kind: [] for kind in RULES}
+    for f in np.unique(fold):
+        test = fold == f
+        temp = fit_temperature(p[~test], y[~test])  # one temperature per fold, shared by both rules
+        train_cal, cal = temperature_scale(p[~test], temp), temperature_scale(p[test], temp)
+        labels = np.asarray(AAMI_CLASSES)[cal.argmax(1)]
+        for kind in RULES:
+            rule = choose_rule(kind, train_cal, y[~test], max_flagged)
+            flagged[kind][test] = review_mask(labels, cal.max(1), rule)
+            per_fold[kind].append(rule)
+    pred = p.argmax(1)  # a temperature does not change the class
+    return {kind: {**flag_shares(pred, y, flagged[kind]), "per_fold": per_fold[kind]} for kind in RULES}

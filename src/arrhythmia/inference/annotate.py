@@ -66,8 +66,8 @@ def review_threshold(review_below: float | None, config: dict) -> float | dict:
     from ..evaluation.calibration import review_thresholds
 
     rule = (config.get("postprocess") or {}).get("review_below", REVIEW_BELOW)
-    review_thresholds(rule, "postprocess.review_below")  # a one-line error for a malformed rule
-    return {c: float(t) for c, t in rule.items()} if isinstance(rule, dict) else float(rule)
+    per_class = review_thresholds(rule, "postprocess.review_below")  # a one-line error for a malformed rule
+    return {c: per_class[c] for c in rule} if isinstance(rule, dict) else float(rule)  # the classes it names
 
 
 def model_info(model: Path, runner) -> dict:

@@ -65,7 +65,7 @@ class Opened:
         low = review_mask(b.model_label[a:z], conf, self.output.summary.get("review_below", REVIEW_BELOW))
         return {"sample": b.sample[a:z].tolist(), "label": b.label[a:z].astype("S1").tobytes().decode(),
                 "model_label": model.tobytes().decode(),
-                "review": "".join("1" if f else "0" for f in low),  # the summary's rule on the exact confidences
+                "review": (low.astype(np.uint8) + ord("0")).tobytes().decode(),  # "0"/"1" per beat: the summary's rule
                 "confidence": np.where(np.isnan(conf), -1, np.round(np.nan_to_num(conf) * 1000)).astype(int).tolist()}
 
     def _range(self, sample, start_s, end_s):
