@@ -21,6 +21,12 @@ held-out patients exactly as ``annotate`` runs it:
     Within atrial fibrillation or flutter, there is no supraventricular
     *premature* beat: an irregular normal beat there is N, so the S
     probability of a beat inside such an episode goes to N.
+:func:`relabel_in_nn_af`
+    The same, only where the AF detector also sees AF on the intervals between
+    the beats the network calls N: frequent premature atrial beats and runs of
+    them make sinus rhythm look irregular to the RR-based detector (the S
+    beats it would then relabel are real), while in AF the intervals between
+    normal beats stay irregular.
 :func:`relabel_irregular`
     The same judgement made beat by beat from the rhythm of the beats the
     network itself calls normal: an atrial premature beat is early against a
@@ -144,6 +150,40 @@ def relabel_in_episodes(proba: np.ndarray, mask: np.ndarray, from_class: int = 1
     return p
 
 
+def relabel_in_nn_af(proba: np.ndarray, samples, episodes, fs: float) -> tuple[np.ndarray, int]:
+    """S beats inside ``episodes`` that the AF detector also puts in AF from the intervals between beats called N
+    -> N.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, 5)
+        One recording's probabilities (AAMI order), in time order.
+    samples : array_like of int, shape (n,)
+        The beats' R peaks, ascending.
+    episodes : ndarray, shape (m, 2)
+        The AF/flutter episodes found on every interval not at a ventricular beat (annotate's).
+    fs : float
+        Sampling rate of ``samples``, Hz.
+
+    Returns
+    -------
+    proba : ndarray of float64, shape (n, 5)
+    relabelled : int
+        S-labelled beats whose S probability went to N.
+    """
+    from ..labels import AAMI_CLASSES
+    from ..rhythm.af import NN_EXCLUDED_LABELS, detect_af
+
+    p = np.asarray(proba, dtype=np.float64)
+    s = np.asarray(samples, dtype=np.int64)
+    if not s.size:
+        return p, 0
+    labels = np.asarray(AAMI_CLASSES)[p.argmax(1)]
+    nn = detect_af(s, fs, int(s[-1]) + 1, labels=labels, exclude=NN_EXCLUDED_LABELS).episodes
+    m = in_episodes(s, episodes) & in_episodes(s, nn)
+    return relabel_in_episodes(p, m), int((m & (p.argmax(1) == 1)).sum())
+
+
 def nn_irregularity(labels, samples, half: int = NN_HALF_WINDOW) -> np.ndarray:
     """Irregularity of the normal rhythm around each beat.
 
@@ -219,7 +259,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     settings : dict or None
         A bundle's ``postprocess`` section: ``temperature`` (float), ``class_weights`` (k floats, applied
         with the temperature, also with ``adapt=False``), ``train_prior`` (k floats),
-        ``adapt_priors`` (bool), ``af_relabel`` (bool), ``nn_irregular`` (a threshold of
+        ``adapt_priors`` (bool), ``af_relabel`` (bool), ``af_relabel_nn`` (bool: :func:`relabel_in_nn_af`,
+        needs ``fs``), ``nn_irregular`` (a threshold of
         :func:`relabel_irregular`, or None), ``stack`` (a :class:`arrhythmia.pipeline.stack.StackModel` as a
         dict, with its ``temperature``, or None), ``min_beats`` (int). None: nothing is done.
     episodes : ndarray, shape (m, 2), optional
@@ -272,6 +313,10 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         m = in_episodes(samples, episodes)
         info["relabelled_in_af"] = int((m & (p.argmax(1) == 1)).sum())
         p = relabel_in_episodes(p, m)
+    if settings.get("af_relabel_nn") and episodes is not None and samples is not None and len(p):
+        if fs is None:
+            raise ValueError("postprocess: 'fs' is needed with an 'af_relabel_nn' setting")
+        p, info["relabelled_in_af"] = relabel_in_nn_af(p, samples, episodes, fs)
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))
     if settings.get("adapt_priors"):

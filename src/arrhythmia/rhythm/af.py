@@ -33,6 +33,9 @@ MIN_BEATS = 8
 """Fewer judged intervals than this give no episode (no window to judge irregularity over)."""
 VENTRICULAR_LABELS = frozenset({"V", "E", "F"})
 """Beat labels (MIT-BIH symbols, AAMI letters) whose RR intervals the detector leaves out."""
+NN_EXCLUDED_LABELS = VENTRICULAR_LABELS | {"S", "A", "a", "J", "e", "j"}
+"""Left out as well to judge only the intervals between beats called normal: frequent premature atrial beats make
+sinus rhythm irregular, AF leaves those intervals irregular too."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ def _runs(mask: np.ndarray) -> np.ndarray:
     return np.column_stack([np.flatnonzero(d == 1), np.flatnonzero(d == -1)])
 
 
-def judged_intervals(beat_samples, labels=None) -> tuple[np.ndarray, np.ndarray]:
+def judged_intervals(beat_samples, labels=None, exclude=VENTRICULAR_LABELS) -> tuple[np.ndarray, np.ndarray]:
     """The RR intervals the detector judges: ``(starts, ends)`` samples.
 
     Every interval between successive beats, except, when ``labels`` are
@@ -166,6 +169,10 @@ def judged_intervals(beat_samples, labels=None) -> tuple[np.ndarray, np.ndarray]
     beat_samples : array_like of int, shape (n,)
     labels : sequence of str, optional
         One label per beat: MIT-BIH symbols or AAMI letters.
+    exclude : collection of str
+        Labels whose intervals are left out (default :data:`VENTRICULAR_LABELS`;
+        with ``"S"`` added, only the intervals between beats called normal are
+        judged: :data:`NN_EXCLUDED_LABELS`).
 
     Returns
     -------
@@ -174,7 +181,7 @@ def judged_intervals(beat_samples, labels=None) -> tuple[np.ndarray, np.ndarray]
     t = np.asarray(beat_samples, dtype=np.int64)
     keep = np.ones(max(t.size - 1, 0), dtype=bool)
     if labels is not None and t.size > 1:
-        v = np.isin(np.asarray(labels, dtype=str), list(VENTRICULAR_LABELS))
+        v = np.isin(np.asarray(labels, dtype=str), list(exclude))
         if v.size != t.size:
             raise ValueError(f"labels and beat_samples differ in length: {v.size} vs {t.size}")
         keep = ~v[:-1] & ~v[1:]
@@ -257,7 +264,8 @@ class AFResult:
                                                                                          self.labels)]
 
 
-def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = None, labels=None) -> AFResult:
+def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = None, labels=None,
+              exclude=VENTRICULAR_LABELS) -> AFResult:
     """AF episodes of a record from its beat times (and, if given, labels).
 
     Parameters
@@ -273,6 +281,8 @@ def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = N
     labels : sequence of str, optional
         One label per beat (MIT-BIH symbols or AAMI letters); intervals at
         ventricular beats are then left out (:func:`judged_intervals`).
+    exclude : collection of str
+        The labels whose intervals are left out (:func:`judged_intervals`).
 
     Returns
     -------
@@ -282,7 +292,7 @@ def detect_af(beat_samples, fs: float, n_samples: int, model: AFModel | None = N
     t = np.asarray(beat_samples, dtype=np.int64)
     if np.any(np.diff(t) <= 0):
         raise ValueError("beat samples must be strictly increasing")
-    starts, ends = judged_intervals(t, labels)
+    starts, ends = judged_intervals(t, labels, exclude)
     if starts.size < MIN_BEATS:
         none = np.zeros(0, dtype=np.int64)
         return AFResult(np.zeros((0, 2), dtype=np.int64), (), none, none, np.zeros(0))
