@@ -125,3 +125,47 @@ def test_relabel_irregular_moves_s_to_n_only_in_an_irregular_rhythm():
     assert info["relabelled_irregular"] == 20 and (out.argmax(1) == 1).sum() == 0
     out, info = postprocess(p, {"temperature": 1.0, "nn_irregular": 0.1}, samples=irregular, adapt=False)
     assert info["relabelled_irregular"] == 0  # --no-adapt: calibration only
+
+
+def _beats(rr_s, fs=360.0):
+    return np.r_[0, np.cumsum(np.round(np.asarray(rr_s) * fs))].astype(np.int64)
+
+
+def test_relabel_in_nn_af_keeps_premature_beats_of_sinus_rhythm_and_relabels_in_af():
+    """Ten minutes at 360 Hz, the whole recording given as an AF episode (as annotate's detector may find it). In
+    sinus rhythm (0.8 s, 1 % jitter) with premature atrial beats at random (a third of the beats, 0.5 s after the
+    beat before, the sinus node reset) the intervals between normal beats are regular: no S beat is relabelled.
+    In AF (intervals uniform over 0.4-1.0 s) with a fifth of the beats called S, those intervals stay irregular:
+    every S beat goes to N but a few at either end
+    (before the detector has a window of intervals to judge, after the last normal-to-normal interval).
+    af_relabel alone would relabel every S beat in both."""
+    from arrhythmia.pipeline.adapt import relabel_in_nn_af
+
+    rng = np.random.default_rng(3)
+    n = 750
+    apb = rng.random(n) < 1 / 3
+    apb[:2] = False
+    rr = np.where(apb[1:], 0.5, 0.8 * (1 + 0.01 * rng.standard_normal(n - 1)))
+    sinus = _beats(rr)
+    p = np.where(apb[:, None], [[0.1, 0.8, 0.1, 0, 0]], [[0.9, 0.05, 0.05, 0, 0]])
+    whole = np.array([[0, int(sinus[-1]) + 1]])
+    out, k = relabel_in_nn_af(p, sinus, whole, 360.0)
+    assert k == 0 and np.array_equal(out.argmax(1), p.argmax(1))
+    af = _beats(rng.uniform(0.4, 1.0, n - 1))
+    called_s = rng.random(n) < 0.2
+    p = np.where(called_s[:, None], [[0.1, 0.8, 0.1, 0, 0]], [[0.9, 0.05, 0.05, 0, 0]])
+    out, k = relabel_in_nn_af(p, af, np.array([[0, int(af[-1]) + 1]]), 360.0)
+    kept = np.flatnonzero(out.argmax(1) == 1)
+    assert k == called_s.sum() - kept.size and kept.size <= 10
+    assert np.all((af[kept] < 60 * 360) | (af[kept] > af[-1] - 60 * 360))
+    moved = called_s & (out.argmax(1) == 0)
+    np.testing.assert_allclose(out[moved, 0], 0.9)  # the S probability moved to N
+    # no episode given: nothing relabelled, whatever the rhythm
+    out, k = relabel_in_nn_af(p, af, np.zeros((0, 2)), 360.0)
+    assert k == 0 and np.array_equal(out, p)
+
+
+def test_postprocess_af_relabel_nn_needs_the_rate():
+    p = np.tile([0.1, 0.8, 0.1, 0, 0], (10, 1))
+    with pytest.raises(ValueError, match="'fs' is needed"):
+        postprocess(p, {"af_relabel_nn": True}, episodes=np.array([[0, 10]]), samples=np.arange(10))

@@ -262,3 +262,31 @@ def test_af_episodes_and_no_reference_labels_read(mitdb, tmp_path):
         outs[name]["beats"] = (tmp_path / name / "beats.csv").read_bytes()
     assert outs["with"]["beats"] == outs["without"]["beats"]
     assert outs["with"]["beats_per_class"] == outs["without"]["beats_per_class"]
+
+
+def test_shipped_model_relabels_s_only_inside_af(mitdb, tmp_path):
+    """With the shipped model on 203 (AF and flutter throughout, frequent ectopy): every beat whose class differs
+    from ``--no-adapt``'s lies inside one of the AF episodes annotate reports and became N, and
+    summary.json counts the S ones; on 100 (sinus rhythm) nothing changes."""
+    from arrhythmia.bundle import read_bundle_config
+    from arrhythmia.inference.annotate import default_model_path
+
+    if not read_bundle_config(default_model_path())["postprocess"].get("af_relabel_nn"):
+        pytest.fail("the shipped model no longer relabels in AF: this test has to follow it")
+    for rec, expect in (("203", True), ("100", False)):
+        out = {}
+        for name, extra in (("adapt", ()), ("plain", ("--no-adapt",))):
+            p = run_cli("annotate", mitdb / rec, "--out", tmp_path / f"{rec}{name}", *extra)
+            assert p.returncode == 0, p.stderr
+            out[name] = (_beats(tmp_path / f"{rec}{name}"),
+                         json.loads((tmp_path / f"{rec}{name}" / "summary.json").read_text()))
+        (adapted, s), (plain, _) = out["adapt"], out["plain"]
+        assert [b for b, _ in adapted] == [b for b, _ in plain]
+        changed = [(b, c0, c1) for (b, c1), (_, c0) in zip(adapted, plain) if c0 != c1]
+        # the S probability of every beat in the mask goes to N: an S call becomes N (counted), and so may a V
+        # call whose S probability, added to N's, now outweighs V (as scored in the cross-validation)
+        assert sum(c0 == "S" for _, c0, _ in changed) == s["adaptation"]["relabelled_in_af"]
+        assert bool(changed) == expect
+        episodes = [(e["start_s"] - 0.01, e["end_s"] + 0.01) for e in s["af_episodes"]]  # rounded to 0.01 s
+        for b, c0, c1 in changed:
+            assert c1 == "N" and c0 in ("S", "V") and any(a <= b / s["fs"] < e for a, e in episodes)

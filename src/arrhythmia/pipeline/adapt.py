@@ -246,6 +246,18 @@ def reweight(proba: np.ndarray, weights) -> np.ndarray:
     return p / p.sum(1, keepdims=True)
 
 
+def _relabel_af(p: np.ndarray, settings: dict, episodes, samples, fs) -> tuple[np.ndarray, int]:
+    """:func:`postprocess`'s relabelling inside AF episodes (``af_relabel``, ``af_relabel_nn``), if asked for."""
+    if settings.get("af_relabel_nn"):
+        if fs is None:
+            raise ValueError("postprocess: 'fs' is needed with an 'af_relabel_nn' setting")
+        return relabel_in_nn_af(p, samples, episodes, fs)
+    if settings.get("af_relabel"):
+        m = in_episodes(samples, episodes)
+        return relabel_in_episodes(p, m), int((m & (p.argmax(1) == 1)).sum())
+    return p, 0
+
+
 def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
                 adapt: bool = True, fs: float | None = None) -> tuple[np.ndarray, dict]:
     """The label-free steps a bundle's ``postprocess`` settings name, in order: the second stage (which replaces
@@ -309,14 +321,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
                               float(st.get("temperature", 1.0)))
         info["temperature"] = float(st.get("temperature", 1.0))
         info["stacked"] = info["adapted"] = True
-    if settings.get("af_relabel") and episodes is not None and samples is not None and len(p):
-        m = in_episodes(samples, episodes)
-        info["relabelled_in_af"] = int((m & (p.argmax(1) == 1)).sum())
-        p = relabel_in_episodes(p, m)
-    if settings.get("af_relabel_nn") and episodes is not None and samples is not None and len(p):
-        if fs is None:
-            raise ValueError("postprocess: 'fs' is needed with an 'af_relabel_nn' setting")
-        p, info["relabelled_in_af"] = relabel_in_nn_af(p, samples, episodes, fs)
+    if episodes is not None and samples is not None and len(p):
+        p, info["relabelled_in_af"] = _relabel_af(p, settings, episodes, samples, fs)
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))
     if settings.get("adapt_priors"):
