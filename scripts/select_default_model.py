@@ -204,33 +204,70 @@ def choose(results: dict) -> tuple[str, str, float]:
     return best
 
 
-def calibration_section(cfg, oof, weights=None, rules=None) -> dict:
+def calibration_section(cfg, oof, weights=None, rules=None, post=None) -> dict:
     """Temperature, calibration error and review flag on the chosen candidate's out-of-fold predictions (after the
-    class weights, when the choice has them: the confidences ``annotate`` shows). ``rules``: :func:`review_rules`'
-    comparison; the rule it picks is fitted here on all of ``oof``."""
+    class weights, when the choice has them, and, from round 11, after the chosen label-free step ``post``
+    (:func:`shown_post`): the confidences ``annotate`` shows). ``rules``: :func:`review_rules`' comparison; the
+    rule it picks is fitted here on all of ``oof``."""
     from arrhythmia.evaluation.calibration import expected_calibration_error, flag_report
     from arrhythmia.experiments.review_cv import choose_rule
     from arrhythmia.pipeline.adapt import fit_temperature, reweight, temperature_scale
 
     temp = fit_temperature(oof.proba, oof.y)
     cal = temperature_scale(oof.proba.astype(np.float64), temp)
+    raw = oof.proba.astype(np.float64)
     if weights:
         cal = reweight(cal, weights)
+    if post is not None:  # round 11: what annotate shows after the temperature
+        cal, raw = post(cal), post(raw)
     kind = (rules or {}).get("chosen", "single")
     thr = choose_rule(kind, cal, oof.y, MAX_FLAGGED)
-    return {"temperature": temp, "ece_raw": expected_calibration_error(oof.proba, oof.y),
+    return {"temperature": temp, "ece_raw": expected_calibration_error(raw, oof.y),
             "ece_calibrated": expected_calibration_error(cal, oof.y), "review_below": thr, "review_rule": kind,
             "review_rules": rules, "flag_at_chosen": flag_report(cal, oof.y, thr),
-            "flag_at_0.6_raw": flag_report(oof.proba, oof.y, 0.6)}
+            "flag_at_0.6_raw": flag_report(raw, oof.y, 0.6), "post_processed": post is not None}
 
 
-def review_rules(oofs: dict) -> dict:
+def shown_post(vname: str, oof, fitted: dict):
+    """Round 11: the chosen variant's label-free step as ``annotate`` runs it after the temperature, as a
+    callable(probabilities of every beat of ``oof``) -> post-processed, record by record; None for the variants
+    whose output is the calibrated network's own (``none``, ``temperature``) or that are calibrated apart
+    (``stack``, ``class-weights``: see :func:`main`). ``nn-irregular`` uses each record's fold's threshold (chosen
+    without that fold), as it was scored; ``priors`` the training prior."""
+    from arrhythmia.pipeline.adapt import adapt_priors, relabel_irregular
+
+    fold_of = {k: int(oof.fold[np.flatnonzero(oof.keys == k)[0]]) for k in oof.records()}
+    steps = {
+        "af-relabel": af_relabel,
+        "af-nn-relabel": lambda k, s, p: af_relabel(k, s, p, nn=True),
+        "nn-irregular": lambda k, s, p: relabel_irregular(
+            p, s, (fitted.get("nn_irregular_per_fold") or {}).get(str(fold_of[k]), float("inf")))[0],
+        "priors": lambda k, s, p: adapt_priors(p, fitted["train_prior"])[0],
+    }
+    steps["temperature+priors"] = steps["priors"]
+    step = steps.get(vname)
+    if step is None:
+        return None
+
+    def post(proba):
+        out = np.array(proba, dtype=np.float64, copy=True)
+        for key in oof.records():
+            m = oof.rows(key)
+            out[m] = step(key, oof.sample[m], out[m])
+        return out
+
+    return post
+
+
+def review_rules(oofs: dict, posts: dict | None = None) -> dict:
     """Round 8: the two review rules scored nested over each seed's folds (:func:`nested_review`), their mean over
     the seeds, and the one the protocol picks: ``per-class`` when it flags a larger share of the errors with at most
-    :data:`RULE_SLACK` more of the beats flagged than ``single``."""
+    :data:`RULE_SLACK` more of the beats flagged than ``single``. ``posts``: seed -> that seed's :func:`shown_post`
+    (round 11), or None."""
     from arrhythmia.experiments.review_cv import RULES, nested_review
 
-    by_seed = {seed: nested_review(o.proba, o.y, o.fold, MAX_FLAGGED) for seed, o in oofs.items()}
+    by_seed = {seed: nested_review(o.proba, o.y, o.fold, MAX_FLAGGED, post=(posts or {}).get(seed))
+               for seed, o in oofs.items()}
     mean = {k: {m: float(np.mean([r[k][m] for r in by_seed.values()])) for m in ("flagged", "errors", "S_errors",
                                                                                "V_errors")} for k in RULES}
     better = (mean["per-class"]["errors"] > mean["single"]["errors"]
@@ -319,7 +356,8 @@ def _calibration_lines(cal: dict) -> list[str]:
              "|---|---|---:|---:|---:|---:|",
              f"| uncalibrated, the old default | < 0.60 | {pct(r['flagged'])} | {pct(r['errors'])} | "
              f"{pct(r['S_errors'])} | {pct(r['V_errors'])} |",
-             f"| calibrated, the chosen rule (`{cal.get('review_rule', 'single')}`), on the beats it was fitted on | "
+             f"| calibrated, the chosen rule (`{cal.get('review_rule', 'single')}`), on the beats it was fitted on"
+             f"{' (after the post-processing)' if cal.get('post_processed') else ''} | "
              f"{review_text(f['threshold'])} | {pct(f['flagged'])} | {pct(f['errors'])} | "
              f"{pct(f['S_errors'])} | {pct(f['V_errors'])} |", "",
              f"Temperature {cal['temperature']:.2f}; expected calibration error (15 bins) {pct(cal['ece_raw'])} % "
@@ -327,7 +365,9 @@ def _calibration_lines(cal: dict) -> list[str]:
     rules = cal.get("review_rules")
     if rules:
         lines += ["", "The review rules nested over each seed's folds (each fold's beats flagged by the temperature and "
-                  "rule chosen on the other folds), mean over seeds " + ", ".join(rules["by_seed"]) + ":", "",
+                  "rule chosen on the other folds" + ("; the rule chosen on, and applied to, the post-processed "
+                  "probabilities" if cal.get("post_processed") else "") + "), mean over seeds "
+                  + ", ".join(rules["by_seed"]) + ":", "",
                   "| rule | beats flagged % | errors flagged % | S errors flagged % | V errors flagged % |",
                   "|---|---:|---:|---:|---:|"]
         for k, m in rules["mean"].items():
@@ -392,7 +432,7 @@ def render(results: dict, chosen: dict, res: dict) -> str:
 
     from arrhythmia.environment import cpu_model
 
-    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 10)", "",
+    lines = ["# Choosing the default model: patient-grouped cross-validation over DS1 and svdb (round 11)", "",
              f"Generated by `python scripts/select_default_model.py` on {datetime.date.today().isoformat()} "
              f"({cpu_model()}, {THREADS} threads). DS2 is never loaded.", "",
              "## Protocol (fixed before this round's results)", "",
@@ -448,7 +488,22 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "score does not: 67.1, seeds 66.3, 68.9, 66.1 against 66.5, 68.6, 66.3; `stack`'s moved more: mean "
              "67.4 here against 65.0) and `af-nn-relabel` on seed 0 (67.5 against `none`'s 66.3). The rule is unchanged (best mean score over seeds 0, 1 and "
              "2, every variant of the candidate). If a variant other than build 9's (`none`) wins, the build script "
-             "builds it (the same networks) and evaluates it on DS2 once (the 10th look).", "",
+             "builds it (the same networks) and evaluates it on DS2 once (the 10th look). `af-nn-relabel` won and "
+             "shipped as build 10.",
+             "- Round 11 changes what the review rule and its nested comparison are fitted on, fixed here before "
+             "any of its figures, and trains nothing (round 10's out-of-fold predictions are reused, so every score "
+             "above is round 10's). Up to round 10 the temperature and the review rule were fitted on the network's "
+             "outputs, but `annotate` flags the probabilities after the label-free step of the choice; build 10's "
+             "relabelling in AF turned many beats the rule would flag into confident N, and on DS2 its flag held "
+             "14.6 % of the errors (build 9: 37.3 %): that DS2 figure is why this round exists, and nothing else of "
+             "DS2 is used. From round 11 the temperature is still fitted on the network's outputs (the bundle "
+             "applies it first), the chosen variant's step (`pipeline.adapt.relabel_in_nn_af` for `af-nn-relabel`) "
+             "is then applied record by record, and both the nested comparison of the two rules (each fold's "
+             "temperature and rule chosen on the other folds, the errors counted on the post-processed classes) and "
+             "the shipped rule (all of seed 0's held-out beats) use those probabilities. Round 8's choice between "
+             "`single` and `per-class` is remade on them by the same test. The build script rebuilds build 10's "
+             "recipe (the same networks on this CPU type) with the new rule and evaluates it on DS2 once (the 11th "
+             "look): only the review flag figures can change there.", "",
              "## Candidates", ""]
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]
@@ -459,10 +514,13 @@ def render(results: dict, chosen: dict, res: dict) -> str:
               "The default review rule (`annotate` flags a beat whose confidence is under its class's threshold; "
               "`--review-below C` sets one threshold for every class instead) is the one round 8's protocol picks "
               f"(`single` or `per-class`, both within a budget of {100 * MAX_FLAGGED:.0f} % of the held-out beats), "
-              "fitted on seed 0's held-out beats.", ""] + _calibration_lines(chosen["calibration"])
+              "fitted on seed 0's held-out beats" + (", after the chosen post-processing (round 11)" if chosen[
+                  "calibration"].get("post_processed") else "") + ".", ""] + _calibration_lines(chosen["calibration"])
     lines += ["", "## S and V errors per record (chosen candidate, held-out patients)", ""] + _per_record_table(res)
     lines += _nn_lines(results)
     lines += ["", "## Earlier rounds", "",
+              "Round 10 (`af-nn-relabel` chosen and shipped as build 10, the review rule fitted before the "
+              "relabelling) is in [default_model_selection_round10.md](default_model_selection_round10.md). "
               "Round 9 (`context-e8-x3`, chosen and shipped as build 9, on an AMD EPYC machine) is in "
               "[default_model_selection_round9.md](default_model_selection_round9.md). "
               "Round 8 (the per-class review rule, adopted: build 8) is in "
@@ -516,12 +574,15 @@ def main():
     fitted = results[name][str(seed)]["fitted"]
     if vname == "stack":  # the confidences annotate shows are the second stage's: calibrate and flag those
         oof.proba = stack_outputs(cfg, oof)[0].astype(np.float32)
-    rules = None
-    if vname not in ("stack", "class-weights"):  # round 8: the review rules on the network's (calibrated) outputs
-        rules = review_rules({int(s): oof if int(s) == seed else out_of_fold(config(name, int(s)), roots,
-                                                                             work / name, k=a.k)
-                              for s in sorted(results[name], key=int)})
-    cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None, rules)
+    rules = post = None
+    if vname not in ("stack", "class-weights"):  # round 8: the review rules on the network's (calibrated) outputs,
+        # round 11: after the chosen label-free step, as annotate shows them
+        oofs = {int(s): oof if int(s) == seed else out_of_fold(config(name, int(s)), roots, work / name, k=a.k)
+                for s in sorted(results[name], key=int)}
+        posts = {s: shown_post(vname, o, results[name][str(s)]["fitted"]) for s, o in oofs.items()}
+        post = posts[seed]
+        rules = review_rules(oofs, posts)
+    cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None, rules, post)
     chosen = {"name": name, "variant": vname, "mean_score_over_seeds": mean, "seeds": sorted(results[name]),
               "config": cfg.to_dict(), "k": a.k, "pooled": results[name][str(seed)][vname]["pooled"],
               "groups": results[name][str(seed)][vname]["groups"], "calibration": cal,

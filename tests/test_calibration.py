@@ -1,5 +1,7 @@
 """Calibration error and the review flag, recomputed by hand on small cases."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,33 @@ def test_nested_review_rules_flag_a_fold_by_the_other_folds_only():
     assert r["per-class"]["errors"] > r["single"]["errors"] + 0.2
     assert r["per-class"]["flagged"] <= 0.055 and len(r["per-class"]["per_fold"]) == 3
     assert r["per-class"]["n_flagged"] == s_call.sum()  # every S call, and nothing else
+
+
+def test_nested_review_with_a_post_processing_flags_what_annotate_shows():
+    """Round 11: the rule is chosen on the post-processed probabilities and the errors are the post-processed
+    classes'. The identity gives the plain figures; a step that turns every S call into a confident N leaves the
+    true S beats among them as confident errors no rule can reach within the budget, and the right S calls gone."""
+    from arrhythmia.experiments.review_cv import nested_review
+    from arrhythmia.pipeline.adapt import relabel_in_episodes
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    fold = np.repeat(np.arange(3), n // 3)
+    y = np.zeros(n, int)
+    p = np.tile([0.95, 0.03, 0.01, 0.005, 0.005], (n, 1))
+    s_call = np.zeros(n, bool)
+    s_call[::25] = True                                  # 120 S calls at 0.9, 30 of them right
+    p[s_call] = [0.07, 0.9, 0.01, 0.01, 0.01]
+    y[np.flatnonzero(s_call)[::4]] = 1
+    plain = nested_review(p, y, fold, max_flagged=0.05)
+    same = nested_review(p, y, fold, max_flagged=0.05, post=lambda q: q)
+    assert json.dumps(same, sort_keys=True) == json.dumps(plain, sort_keys=True)  # NaN (no V beat) on both
+    assert plain["per-class"]["n_errors"] == 90          # the 90 wrong S calls
+    moved = nested_review(p, y, fold, max_flagged=0.05,
+                          post=lambda q: relabel_in_episodes(q, q.argmax(1) == 1))
+    for r in moved.values():
+        assert r["n_errors"] == 30                       # the 30 true S beats, now called N
+        assert r["n_flagged"] == 0 and r["errors"] == 0.0  # confident (0.97) N calls: nothing under any rule
 
 
 def test_a_malformed_rule_is_a_one_line_error_and_any_grid_fits_the_budget():

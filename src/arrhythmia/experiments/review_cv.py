@@ -25,7 +25,7 @@ def choose_rule(kind: str, proba, y, max_flagged: float):
     return choose_class_thresholds(proba, y, max_flagged)
 
 
-def nested_review(proba, y, fold, max_flagged: float = 0.05) -> dict:
+def nested_review(proba, y, fold, max_flagged: float = 0.05, post=None) -> dict:
     """Each rule's flags on every fold's beats, chosen on the other folds (temperature, then the rule).
 
     Parameters
@@ -38,6 +38,12 @@ def nested_review(proba, y, fold, max_flagged: float = 0.05) -> dict:
         The fold that held each beat out.
     max_flagged : float
         The budget each rule is chosen for (share of the beats flagged).
+    post : callable(ndarray) -> ndarray, optional
+        The label-free post-processing ``annotate`` applies after the temperature (round 11), given every beat's
+        calibrated probabilities (shape (n, 5), the rows of ``proba``) and returning them post-processed: each
+        fold's temperature is fitted on the network's outputs, as the bundle's is, and the rule is then chosen on,
+        and applied to, the probabilities ``annotate`` shows. The errors counted are those of the post-processed
+        classes. None: the calibrated outputs themselves (rounds 8-10).
 
     Returns
     -------
@@ -54,14 +60,19 @@ def nested_review(proba, y, fold, max_flagged: float = 0.05) -> dict:
     fold = np.asarray(fold)
     flagged = {kind: np.zeros(len(y), bool) for kind in RULES}
     per_fold = {kind: [] for kind in RULES}
+    pred = p.argmax(1)  # a temperature does not change the class; a post-processing may (set per fold below)
     for f in np.unique(fold):
         test = fold == f
         temp = fit_temperature(p[~test], y[~test])  # one temperature per fold, shared by both rules
-        train_cal, cal = temperature_scale(p[~test], temp), temperature_scale(p[test], temp)
+        if post is None:
+            train_cal, cal = temperature_scale(p[~test], temp), temperature_scale(p[test], temp)
+        else:
+            shown = np.asarray(post(temperature_scale(p, temp)), dtype=np.float64)
+            train_cal, cal = shown[~test], shown[test]
+            pred[test] = cal.argmax(1)
         labels = np.asarray(AAMI_CLASSES)[cal.argmax(1)]
         for kind in RULES:
             rule = choose_rule(kind, train_cal, y[~test], max_flagged)
             flagged[kind][test] = review_mask(labels, cal.max(1), rule)
             per_fold[kind].append(rule)
-    pred = p.argmax(1)  # a temperature does not change the class
     return {kind: {**flag_shares(pred, y, flagged[kind]), "per_fold": per_fold[kind]} for kind in RULES}
