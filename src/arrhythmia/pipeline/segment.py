@@ -164,8 +164,21 @@ def beat_windows(recording: Recording, samples, config: BeatConfig, chunk_s: flo
         x = zscore(x, axis=-1).astype(np.float32)
     ref = None
     if config.median_channels:
-        ref = np.median(x, axis=0) if x.shape[0] else np.zeros(x.shape[1:], np.float32)
+        ref = median_beat(x) if x.shape[0] else np.zeros(x.shape[1:], np.float32)
     return x, kept, rr[kept], ref
+
+
+MEDIAN_BLOCK = 16
+"""Samples of the window whose median :func:`median_beat` takes at a time."""
+
+
+def median_beat(x: np.ndarray) -> np.ndarray:
+    """``np.median(x, axis=0)`` over a few samples of the window at a time: the same values, with a copy of
+    :data:`MEDIAN_BLOCK` columns instead of all of a long recording's windows."""
+    out = np.empty(x.shape[1:], dtype=np.result_type(x.dtype, np.float32))
+    for a in range(0, x.shape[-1], MEDIAN_BLOCK):
+        out[..., a:a + MEDIAN_BLOCK] = np.median(x[..., a:a + MEDIAN_BLOCK], axis=0)
+    return out
 
 
 def _prepared(signal: np.ndarray, fs: float, config: BeatConfig) -> np.ndarray:

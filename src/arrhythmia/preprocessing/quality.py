@@ -116,14 +116,29 @@ class Quality:
         return ~self.readable[s] if self.readable.size else np.zeros(np.shape(samples), bool)
 
 
-def _segments(x: np.ndarray, seg: int) -> np.ndarray:
-    """(n_leads, n_segments, seg) view of ``x`` padded at the end with its edge values."""
-    n = x.shape[1]
-    k = -(-n // seg)
-    pad = k * seg - n
-    if pad:
-        x = np.concatenate([x, np.repeat(x[:, -1:], pad, axis=1)], axis=1)
-    return x.reshape(x.shape[0], k, seg)
+SEGMENT_BLOCK = 4096
+"""Segments reduced at a time by :func:`_per_segment` (bounds its temporaries on a long recording)."""
+
+
+def _per_segment(x: np.ndarray, seg: int, reduce) -> np.ndarray:
+    """``reduce`` over each segment of ``x`` (n_leads, n_samples), the last one padded with the lead's final value.
+
+    ``reduce`` takes a (n_leads, m, seg) array and reduces its last axis to (n_leads, m). It sees views of
+    :data:`SEGMENT_BLOCK` whole segments at a time, and the padded last segment alone: no padded copy of the
+    recording is made, and each segment's result is what a reduction over a padded copy of the whole gives.
+    """
+    n_leads, n = x.shape
+    full = n // seg
+    parts = [reduce(x[:, j * seg:min(full, j + SEGMENT_BLOCK) * seg].reshape(n_leads, -1, seg))
+             for j in range(0, full, SEGMENT_BLOCK)]
+    if full * seg < n:
+        tail = np.concatenate([x[:, full * seg:], np.repeat(x[:, -1:], (full + 1) * seg - n, axis=1)], axis=1)
+        parts.append(reduce(tail.reshape(n_leads, 1, seg)))
+    return np.concatenate(parts, axis=1) if parts else reduce(np.zeros((n_leads, 0, seg), x.dtype))
+
+
+def _ptp(v: np.ndarray) -> np.ndarray:
+    return np.ptp(v, axis=2)
 
 
 def flat_segments(f: np.ndarray, seg: int) -> np.ndarray:
@@ -133,7 +148,7 @@ def flat_segments(f: np.ndarray, seg: int) -> np.ndarray:
     means a peak-to-peak amplitude of zero or under :data:`FLAT_FRACTION` of
     the lead's median segment.
     """
-    ptp = np.ptp(_segments(f, seg), axis=2)
+    ptp = _per_segment(f, seg, _ptp)
     return (ptp <= FLAT_FRACTION * np.median(ptp, axis=1, keepdims=True)) | (ptp == 0)
 
 
@@ -141,7 +156,7 @@ def _noise_rms(f: np.ndarray, seg: int, context: int) -> np.ndarray:
     """Robust RMS of the zero-mean band-passed ``f`` per segment, over ``context`` segments centred on it."""
     from scipy.ndimage import median_filter
 
-    mad = np.median(np.abs(_segments(f, seg)), axis=2)
+    mad = _per_segment(f, seg, lambda v: np.median(np.abs(v), axis=2))
     if context > 1:
         mad = median_filter(mad, size=(1, context), mode="nearest")
     return MAD_TO_RMS * mad
@@ -149,7 +164,7 @@ def _noise_rms(f: np.ndarray, seg: int, context: int) -> np.ndarray:
 
 def _qrs_ptp(f: np.ndarray, fs: float, seg: int, noise: np.ndarray, peaks) -> np.ndarray:
     """Median QRS peak-to-peak amplitude per lead (see module docstring)."""
-    seg_ptp = np.ptp(_segments(f, seg), axis=2)
+    seg_ptp = _per_segment(f, seg, _ptp)
     fallback = np.percentile(seg_ptp, 90, axis=1)
     if peaks is None or len(peaks) < 3:
         return fallback
@@ -302,6 +317,6 @@ def with_gaps(quality: Quality, gaps) -> Quality:
     gaps = np.asarray(gaps, dtype=bool)
     if not gaps.any():
         return quality
-    seg = _segments(gaps[None, :], quality.segment)[0].any(axis=1)
+    seg = _per_segment(gaps[None, :], quality.segment, lambda v: v.any(axis=2))[0]
     sqi = np.where(seg[None, :], -np.inf, quality.sqi_db)
     return replace(quality, sqi_db=sqi, readable=quality.readable & ~seg)

@@ -139,22 +139,72 @@ def qrs_energy(x: np.ndarray, fs: float, low: float = 5.0, high: float = 15.0,
 
 
 def energy_from_band(f: np.ndarray, fs: float, integrate_s: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`qrs_energy` of a signal already band-passed (shape (..., n_samples)), a lead at a time (a long
-    recording's temporaries are then one lead's)."""
+    """:func:`qrs_energy` of a signal already band-passed (shape (..., n_samples)), a lead at a time, through
+    scratch rows of one lead (a long recording's temporaries are one lead's, not the six full-length arrays of
+    the plain arithmetic; the values are the same bit for bit)."""
     f = np.asarray(f, dtype=np.float64)
-    if f.ndim > 1:
-        e, d = np.empty_like(f), np.empty_like(f)
-        for i in np.ndindex(f.shape[:-1]):
-            e[i], d[i] = energy_from_band(f[i], fs, integrate_s)
+    e, d = np.empty_like(f), np.empty_like(f)
+    if f.shape[-1] == 0:
         return e, d
+    a, b = np.empty(f.shape[-1]), np.empty(f.shape[-1])
+    for i in np.ndindex(f.shape[:-1]):
+        gradient_into(f[i], d[i])
+        _energy_of_derivative(d[i], fs, integrate_s, e[i], a, b)
+    return e, d
+
+
+def lead_energy_and_slope(f: np.ndarray, fs: float, on=None, integrate_s: float = 0.15
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Each lead's :func:`energy_from_band` energy and one slope row: the absolute derivative of lead 0 where
+    ``on`` (bool, per sample; None: everywhere), of lead 1 elsewhere. The derivatives are not kept: a long
+    recording's temporaries are two rows of one lead. The same values as from :func:`energy_from_band`.
+
+    Parameters
+    ----------
+    f : ndarray, shape (n_leads, n_samples)
+        The leads band-passed (at least one; a second is used where ``on`` is False).
+    """
+    f = np.asarray(f, dtype=np.float64)
+    e, slope = np.empty_like(f), np.empty(f.shape[-1])
+    if f.shape[-1] == 0:
+        return e, slope
+    d, a = np.empty(f.shape[-1]), np.empty(f.shape[-1])
+    for i in range(f.shape[0]):
+        gradient_into(f[i], d)
+        if i == 0:
+            np.abs(d, out=slope)
+        elif i == 1 and on is not None:
+            np.abs(d, out=slope, where=~np.asarray(on, dtype=bool))
+        _energy_of_derivative(d, fs, integrate_s, e[i], a, d)  # d is free once its square is integrated
+    return e, slope
+
+
+def gradient_into(f: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``np.gradient(f)`` of a 1-D ``f`` (unit spacing, first-order edges), written into ``out``: the same
+    values without a temporary."""
+    if f.size < 2:
+        out[...] = np.gradient(f)  # NumPy's own error for a single sample
+        return out
+    np.subtract(f[2:], f[:-2], out=out[1:-1])
+    out[1:-1] /= 2.0
+    out[0] = f[1] - f[0]
+    out[-1] = f[-1] - f[-2]
+    return out
+
+
+def _energy_of_derivative(d: np.ndarray, fs: float, integrate_s: float, e: np.ndarray, a: np.ndarray,
+                          b: np.ndarray) -> None:
+    """Squared ``d`` integrated over ``integrate_s``, over its running level, into ``e``; ``a``, ``b``: scratch
+    of ``d``'s length (``b`` may be ``d`` itself, which is then overwritten)."""
     from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-    d = np.gradient(f)
-    e = uniform_filter1d(np.square(d), size=max(1, int(round(integrate_s * fs))))
-    level = maximum_filter1d(e, size=max(1, int(round(2 * fs))))
-    level = uniform_filter1d(level, size=max(1, int(round(8 * fs))))
-    np.maximum(level, np.percentile(level, 5) + 1e-12, out=level)
-    return np.divide(e, level, out=e), d
+    uniform_filter1d(np.square(d, out=a), size=max(1, int(round(integrate_s * fs))), output=e)
+    maximum_filter1d(e, size=max(1, int(round(2 * fs))), output=a)
+    level = uniform_filter1d(a, size=max(1, int(round(8 * fs))), output=b)
+    np.copyto(a, level)
+    floor = np.percentile(a, 5, overwrite_input=True) + 1e-12
+    np.maximum(level, floor, out=level)
+    np.divide(e, level, out=e)
 
 
 def refine(x: np.ndarray, fs: float, peaks: np.ndarray, min_gap: int, filtered: np.ndarray | None = None,

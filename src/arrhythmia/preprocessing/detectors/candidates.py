@@ -93,12 +93,9 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
         candidates within +/-1 s over the beats the local RR expects there;
         ``prominence``: log of the energy over its running median (+/-1 s).
     """
-    from scipy.ndimage import maximum_filter1d
-
     half = int(round(0.075 * fs))
-    emax = maximum_filter1d(lead_energy, size=2 * half + 1, axis=1)
     j = np.clip(np.searchsorted(beats, cand), 0, beats.size - 1)
-    lev = [np.maximum(local_median(emax[k, beats], j), 1e-9) for k in range(2)]
+    lev = [np.maximum(local_median(window_max(lead_energy[k], beats, half), j), 1e-9) for k in range(2)]
     rr = np.diff(beats).astype(np.float64)
     rr_med = local_median(np.r_[rr[:1], rr], j)
     prev = beats[np.clip(j - 1, 0, beats.size - 1)]
@@ -109,7 +106,7 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
     corr = neighbour_correlation(wide, fs, beats, cand, first, j)
     seg = np.clip(cand // segment, 0, sqi.shape[1] - 1)
     sq = np.clip(sqi[:, seg], -10.0, 40.0) / 10.0
-    le = [np.log(emax[k, cand] / lev[k] + 1e-3) for k in range(2)]
+    le = [np.log(window_max(lead_energy[k], cand, half) / lev[k] + 1e-3) for k in range(2)]
     # a lead that is off there (quality -inf) is described by the other lead
     off = ~np.isfinite(sqi[:, seg])
     for k in range(2):
@@ -119,6 +116,16 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
     dens, prom = density_and_prominence(energy, fs, cand, rr_med)
     return np.stack([corr, le[0], le[1], np.log(rp), np.log(rn), first.astype(np.float64), sq[0], sq[1],
                      np.log(energy[cand] + 1e-3), np.log(dens), np.log(prom + 1e-3)], axis=1)
+
+
+def window_max(x: np.ndarray, at: np.ndarray, half: int) -> np.ndarray:
+    """``scipy.ndimage.maximum_filter1d(x, 2 * half + 1)`` (its default ``reflect`` edges) at the samples ``at``
+    only: the same values, without a filtered copy of a long recording's whole ``x``."""
+    n = x.size
+    idx = np.asarray(at, dtype=np.int64)[:, None] + np.arange(-half, half + 1)[None, :]
+    idx = np.abs(idx + (idx < 0)) % (2 * n)          # reflect about the edges: -1 -> 0, -2 -> 1, ...
+    idx = np.where(idx >= n, 2 * n - 1 - idx, idx)   # n -> n - 1, n + 1 -> n - 2, ...
+    return x[idx].max(axis=1)
 
 
 def neighbour_correlation(wide: np.ndarray, fs: float, beats: np.ndarray, cand: np.ndarray, first: np.ndarray,

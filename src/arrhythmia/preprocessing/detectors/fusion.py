@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Detection, check_signal, empty_detection, energy_from_band, too_short_or_flat
+from .base import Detection, check_signal, empty_detection, lead_energy_and_slope, too_short_or_flat
 
 NAME = "fusion"
 SUMMARY = "both leads: Pan-Tompkins on the mean energy, then each candidate kept by a logistic model (fit on DS1)"
@@ -77,13 +77,18 @@ def first_pass(x: np.ndarray, fs: float, chunk_s: float | None = None) -> dict:
     xd = decimate_mean(x, k)
     band = bandpass(xd, fw, 5.0, 15.0, order=3, chunk_s=chunk_s)
     del xd
-    lead_energy, deriv = energy_from_band(band, fw)
-    # a lead that is off (flat) in a second takes no part in the mean energy there
+    # a lead that is off (flat) in a second takes no part in the mean energy there, nor in the slope
     sw = int(round(SEGMENT_S * fs)) // k
-    on = np.repeat(~flat_segments(band, sw), sw, axis=1)[:, : band.shape[1]].astype(np.float64)
-    energy = (lead_energy * on).sum(axis=0) / np.maximum(on.sum(axis=0), 1.0)
-    slope = np.where(on[0] > 0, np.abs(deriv[0]), np.abs(deriv[1]))
-    del deriv, on  # a long recording: 4 of its 120-Hz rows
+    on = np.repeat(~flat_segments(band, sw), sw, axis=1)[:, : band.shape[1]]  # bool: a float copy is 8x larger
+    lead_energy, slope = lead_energy_and_slope(band, fw, on[0])
+    # the mean over the leads that are on: the same values as (lead_energy * on).sum(0) / max(on.sum(0), 1) with
+    # on as floats (the energies are finite and >= 0), without a float row per lead
+    energy = lead_energy[0] * on[0]
+    for i in range(1, on.shape[0]):
+        np.add(energy, lead_energy[i], out=energy, where=on[i])
+    count = on.sum(axis=0, dtype=np.uint8)
+    np.divide(energy, count, out=energy, where=count > 1)
+    del on, count
     beats, thr = adaptive_pass(energy, slope, fw, REFRACTORY_S)
     quality = signal_quality(x, fs, beats * k, band=band)
     return {"k": k, "fs_work": fw, "band": band, "lead_energy": lead_energy, "energy": energy, "beats": beats,
