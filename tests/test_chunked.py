@@ -71,10 +71,13 @@ def test_moments_merged_over_pieces_equal_numpy(rng):
     np.testing.assert_allclose(m.std, x.std(axis=1), rtol=1e-12)
 
 
-def test_blockwise_decimation_is_bit_identical(rng, monkeypatch):
+@pytest.mark.parametrize("k", [2, 3, 4, 5])
+def test_blockwise_decimation_is_bit_identical(rng, monkeypatch, k):
+    """Blocks of outputs, the interior read through a reshaped view and the edges by held indices: the sums of
+    an edge-padded copy, in the same order."""
     x = rng.normal(size=(2, 10_007))
-    k, h = 3, 1
-    padded = np.concatenate([np.repeat(x[:, :1], h, axis=1), x, np.repeat(x[:, -1:], 3, axis=1)], axis=1)
+    h = k // 2
+    padded = np.concatenate([np.repeat(x[:, :1], h, axis=1), x, np.repeat(x[:, -1:], k, axis=1)], axis=1)
     m = -(-x.shape[1] // k)
     ref = padded[:, 0:m * k:k].copy()
     for i in range(1, k):

@@ -282,11 +282,21 @@ def decimate_mean(x: np.ndarray, k: int) -> np.ndarray:
     n = x.shape[-1]
     m = -(-n // k)
     out = np.empty(x.shape[:-1] + (m,), np.float64)
-    for j0 in range(0, m, DECIMATE_BLOCK):
-        j1 = min(m, j0 + DECIMATE_BLOCK)
-        start = np.arange(j0, j1) * k - h
-        acc = x[..., np.clip(start, 0, n - 1)]
+    # outputs whose k inputs all lie inside the signal: read through a (..., m, k) view, no index arrays
+    lo = -(-h // k)                                   # first j with j * k - h >= 0
+    hi = max(lo, min(m, (n - k + h) // k + 1))        # past the last j with j * k - h + k - 1 <= n - 1
+    for j0, j1 in ((0, lo), (hi, m)):                 # the edges: indices held at the ends
+        if j1 > j0:
+            start = np.arange(j0, j1) * k - h
+            acc = x[..., np.clip(start, 0, n - 1)]
+            for i in range(1, k):
+                acc += x[..., np.clip(start + i, 0, n - 1)]
+            out[..., j0:j1] = acc / k
+    for j0 in range(lo, hi, DECIMATE_BLOCK):
+        j1 = min(hi, j0 + DECIMATE_BLOCK)
+        v = x[..., j0 * k - h:j1 * k - h].reshape(x.shape[:-1] + (j1 - j0, k))
+        acc = v[..., 0].copy()
         for i in range(1, k):
-            acc += x[..., np.clip(start + i, 0, n - 1)]
-        out[..., j0:j1] = acc / k
+            acc += v[..., i]                          # summed in the same order as at the edges
+        np.divide(acc, k, out=out[..., j0:j1])
     return out
