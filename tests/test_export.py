@@ -64,3 +64,27 @@ def test_annotate_runs_without_torch(tiny_bundle, mitdb, tmp_path):
     assert p.returncode == 0, p.stderr
     assert int(p.stdout.strip().splitlines()[-1]) > 2200
     assert load_runner(tiny_bundle).backend == "onnx"
+
+
+def test_a_torch_runners_thread_count_is_its_own(tiny_bundle):
+    """``threads`` bounds the model's threads during its own calls; torch's process-wide setting is put back."""
+    import torch
+
+    before = torch.get_num_threads()
+    seen = []
+    runner = load_runner(tiny_bundle, "torch", threads=1)
+    assert torch.get_num_threads() == before  # loading changes nothing
+    model = runner.model
+    orig = model.forward
+
+    def spy(*a, **k):
+        seen.append(torch.get_num_threads())
+        return orig(*a, **k)
+
+    model.forward = spy
+    cfg = BeatConfig.from_dict(runner.config["beats"])
+    channels = len(cfg.leads) * (2 if cfg.median_channels else 1)
+    n_rr = len(runner.config["rr_features"])
+    p = runner.predict_proba(np.zeros((3, channels, cfg.window.length), np.float32), np.zeros((3, n_rr), np.float32))
+    assert p.shape == (3, 5) and seen and set(seen) == {1}
+    assert torch.get_num_threads() == before

@@ -78,13 +78,24 @@ class TorchRunner:
 
     backend = "torch"
 
-    def __init__(self, model, config: dict, device="cpu"):
-        self.model, self.config, self.device = model, config, device
+    def __init__(self, model, config: dict, device="cpu", threads: int | None = None):
+        self.model, self.config, self.device, self.threads = model, config, device, threads
 
     def predict_proba(self, x, rr=None, batch_size: int = 4096) -> np.ndarray:
+        """Class probabilities; with ``threads``, torch uses that many threads for this call only (its setting is
+        process-wide: it is put back afterwards, so a caller's own thread count is left as it was)."""
         from ..models.predict import predict_proba
 
-        return predict_proba(self.model, x, rr, batch_size=batch_size, device=self.device)
+        if not self.threads:
+            return predict_proba(self.model, x, rr, batch_size=batch_size, device=self.device)
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(int(self.threads))
+        try:
+            return predict_proba(self.model, x, rr, batch_size=batch_size, device=self.device)
+        finally:
+            torch.set_num_threads(before)
 
 
 def load_runner(bundle, backend: str = "auto", threads: int | None = None):
@@ -123,9 +134,5 @@ def load_runner(bundle, backend: str = "auto", threads: int | None = None):
         what = "a stale model.onnx" if stale else "no model.onnx"
         raise ArrhythmiaError(f"{bundle}: has {what} and torch is not installed; "
                               "export it with 'arrhythmia export' on a machine with torch") from None
-    if threads:
-        import torch
-
-        torch.set_num_threads(int(threads))
     model, cfg = load_bundle(bundle)
-    return TorchRunner(model, cfg)
+    return TorchRunner(model, cfg, threads=threads)
