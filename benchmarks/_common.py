@@ -19,3 +19,18 @@ def data_dir() -> Path:
     if not (d / "100.hea").is_file():
         raise SystemExit(f"MIT-BIH data not found in {d}: set ARRHYTHMIA_DATA_DIR")
     return d
+
+
+def joined_mitdb(d: Path):
+    """The 48 MIT-BIH records joined end to end (MLII and the other lead): a 24-hour two-lead Recording, and a
+    minute of record 100 for a warm-up."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from arrhythmia.datasets.records import MITDB_RECORDS
+    from arrhythmia.io.wfdb_io import read_wfdb
+
+    parts = [read_wfdb(Path(d) / r).select_leads(("MLII", "other")) for r in MITDB_RECORDS]
+    rec = replace(parts[0], signal=np.concatenate([p.signal for p in parts], axis=1), name="joined")
+    return rec, replace(parts[0], signal=parts[0].signal[:, : int(60 * parts[0].fs)])

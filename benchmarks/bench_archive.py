@@ -97,21 +97,16 @@ def archive(d: Path, model: str, jobs: int, dask: bool) -> None:
 
 def _long_run(d: str, model: str, chunk_s) -> dict:
     import tracemalloc
-    from dataclasses import replace
 
-    import numpy as np
-
-    from arrhythmia.datasets.records import MITDB_RECORDS
-    from arrhythmia.io.wfdb_io import read_wfdb
+    from _common import joined_mitdb
 
     warnings.simplefilter("ignore")
     runner = load_runner(model, "onnx", threads=1)
-    parts = [read_wfdb(Path(d) / r).select_leads(("MLII", "other")) for r in MITDB_RECORDS]
-    signal = np.concatenate([p.signal for p in parts], axis=1)
-    rec = replace(parts[0], signal=signal, name="joined")
-    # warm-up on its first minute: onnxruntime's first run and the first calls' imports
-    classify_recording(replace(parts[0], signal=parts[0].signal[:, : int(60 * parts[0].fs)]), runner)
-    del parts
+    rec, minute = joined_mitdb(d)
+    signal = rec.signal
+    # warm-up on a minute of record 100: onnxruntime's first run and the first calls' imports
+    classify_recording(minute, runner)
+    del minute
     kw = {} if chunk_s is None else {"chunk_s": chunk_s}  # the default: also what code before chunking did
     t = time.perf_counter()
     ann = classify_recording(rec, runner, **kw)

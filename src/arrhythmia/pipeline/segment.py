@@ -235,5 +235,5 @@ def with_median_channels(x: np.ndarray, ref: np.ndarray | None = None) -> np.nda
     """
     if x.shape[0] == 0:
         return np.zeros((0, 2 * x.shape[1], x.shape[2]), np.float32)
-    ref = np.median(x, axis=0, keepdims=True) if ref is None else np.asarray(ref)[None]
+    ref = (median_beat(x) if ref is None else np.asarray(ref))[None]
     return np.concatenate([x, x - ref], axis=1).astype(np.float32)

@@ -119,13 +119,11 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
 
 
 def window_max(x: np.ndarray, at: np.ndarray, half: int) -> np.ndarray:
-    """``scipy.ndimage.maximum_filter1d(x, 2 * half + 1)`` (its default ``reflect`` edges) at the samples ``at``
-    only: the same values, without a filtered copy of a long recording's whole ``x``."""
-    n = x.size
+    """``scipy.ndimage.maximum_filter1d(x, 2 * half + 1)`` at the samples ``at`` only, without a filtered copy of
+    a long recording's whole ``x``. The window is clipped at the ends: for a maximum that equals the filter's
+    ``reflect`` edges, whose mirrored samples all lie inside the clipped window already."""
     idx = np.asarray(at, dtype=np.int64)[:, None] + np.arange(-half, half + 1)[None, :]
-    idx = np.abs(idx + (idx < 0)) % (2 * n)          # reflect about the edges: -1 -> 0, -2 -> 1, ...
-    idx = np.where(idx >= n, 2 * n - 1 - idx, idx)   # n -> n - 1, n + 1 -> n - 2, ...
-    return x[idx].max(axis=1)
+    return x[np.clip(idx, 0, x.size - 1)].max(axis=1)
 
 
 def neighbour_correlation(wide: np.ndarray, fs: float, beats: np.ndarray, cand: np.ndarray, first: np.ndarray,
