@@ -27,6 +27,10 @@ held-out patients exactly as ``annotate`` runs it:
     them make sinus rhythm look irregular to the RR-based detector (the S
     beats it would then relabel are real), while in AF the intervals between
     normal beats stay irregular.
+:func:`arrhythmia.pipeline.runs.extend_premature_runs`
+    The other way: the beats the network calls N inside a run of
+    supraventricular premature beats (followed from the S beat that starts it,
+    against the rhythm the run broke off from) go to S.
 :func:`relabel_irregular`
     The same judgement made beat by beat from the rhythm of the beats the
     network itself calls normal: an atrial premature beat is early against a
@@ -262,7 +266,7 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
                 adapt: bool = True, fs: float | None = None) -> tuple[np.ndarray, dict]:
     """The label-free steps a bundle's ``postprocess`` settings name, in order: the second stage (which replaces
     the network's probabilities by its own, calibrated with its own temperature) or the temperature, relabelling
-    inside AF/flutter episodes, relabelling where the normal rhythm is irregular, per-recording priors.
+    inside AF/flutter episodes, following runs of premature supraventricular beats, relabelling where the normal rhythm is irregular, per-recording priors.
 
     Parameters
     ----------
@@ -272,7 +276,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         A bundle's ``postprocess`` section: ``temperature`` (float), ``class_weights`` (k floats, applied
         with the temperature, also with ``adapt=False``), ``train_prior`` (k floats),
         ``adapt_priors`` (bool), ``af_relabel`` (bool), ``af_relabel_nn`` (bool: :func:`relabel_in_nn_af`,
-        needs ``fs``), ``nn_irregular`` (a threshold of
+        needs ``fs``), ``premature_runs`` (the ``ratio`` of
+        :func:`arrhythmia.pipeline.runs.extend_premature_runs`, or None), ``nn_irregular`` (a threshold of
         :func:`relabel_irregular`, or None), ``stack`` (a :class:`arrhythmia.pipeline.stack.StackModel` as a
         dict, with its ``temperature``, or None), ``min_beats`` (int). None: nothing is done.
     episodes : ndarray, shape (m, 2), optional
@@ -290,12 +295,13 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     proba : ndarray, shape (n, k)
     info : dict
         What was done: ``temperature``, ``priors`` (the recording's estimate, or None), ``relabelled_in_af``
-        (beats whose S probability went to N), ``relabelled_irregular`` (the same, by :func:`relabel_irregular`),
+        (beats whose S probability went to N), ``relabelled_in_runs`` (beats moved from N to S inside premature runs),
+        ``relabelled_irregular`` (the same as ``relabelled_in_af``, by :func:`relabel_irregular`),
         ``stacked`` (whether the second stage ran), ``adapted`` (bool) and, when it was not, ``why``.
     """
     p = np.asarray(proba, dtype=np.float64)
-    info = {"temperature": 1.0, "priors": None, "relabelled_in_af": 0, "relabelled_irregular": 0, "stacked": False,
-            "adapted": False, "why": None}
+    info = {"temperature": 1.0, "priors": None, "relabelled_in_af": 0, "relabelled_in_runs": 0,
+            "relabelled_irregular": 0, "stacked": False, "adapted": False, "why": None}
     if not settings:
         info["why"] = "the model has no post-processing settings"
         return p, info
@@ -323,6 +329,10 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         info["stacked"] = info["adapted"] = True
     if episodes is not None and samples is not None and len(p):
         p, info["relabelled_in_af"] = _relabel_af(p, settings, episodes, samples, fs)
+    if settings.get("premature_runs") and samples is not None and len(p):
+        from .runs import extend_premature_runs
+
+        p, info["relabelled_in_runs"] = extend_premature_runs(p, samples, float(settings["premature_runs"]))
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))
     if settings.get("adapt_priors"):

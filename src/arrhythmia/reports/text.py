@@ -74,6 +74,12 @@ def format_summary(s: dict) -> str:
     ad = s.get("adaptation") or {}
     if ad.get("why") and ad.get("why") != "the model has no post-processing settings":
         lines.append(f"adaptation: {ad['why']}")
+    moved = [f"{ad[k]} {what}" for k, what in (("relabelled_in_af", "S beats in AF/flutter relabelled N"),
+                                               ("relabelled_in_runs", "beats in premature runs relabelled S"),
+                                               ("relabelled_irregular", "S beats in irregular rhythm relabelled N"))
+             if ad.get(k)]
+    if moved:
+        lines.append("adaptation: " + "; ".join(moved))
     if s.get("low_confidence"):
         lines.append(f"{s['low_confidence']} beats marked for review (confidence {review_text(s['review_below'])})")
     t = (s.get("model") or {}).get("tested")

@@ -1,0 +1,133 @@
+"""Runs of supraventricular premature beats, followed from the beat that starts them (pure NumPy, no label read).
+
+A network that reads a beat in the context of the recent rhythm sees the first
+beat of a supraventricular run, or of a paroxysm of supraventricular
+tachycardia, as premature, and the beats after it as normal: a minute into a
+run at 140 beats a minute, 140 a minute *is* the recent rhythm. The rhythm
+the run broke off from is still known at its first beat, so a run can be
+followed from there:
+
+* a **seed** is a beat the network calls S whose interval is shorter than
+  ``ratio`` times the reference, the median of the last :data:`REF_INTERVALS`
+  intervals between beats the network calls N among the
+  :data:`REF_LOOKBACK` intervals before it (at least :data:`MIN_REF_INTERVALS`
+  of them, else the beat is no seed);
+* the run goes on while each interval between two supraventricular beats
+  (N or S, as the network calls them) stays under ``ratio`` times that same
+  reference and within :data:`REGULARITY` of the run's previous such interval
+  (a re-entrant or ectopic atrial run is regular; atrial fibrillation, whose
+  fast irregular intervals would otherwise pass as a run, is not); the seed's
+  own interval (its coupling interval) is not compared, since a
+  tachycardia's first cycles often shorten;
+* intervals that begin or end at a ventricular, fusion or unclassifiable beat
+  are not judged (a premature ventricular beat and its pause interrupt a run
+  without ending it); the N-called beats after such an interval join the run
+  when the next judged interval still belongs to it;
+* the first judged interval at or above ``ratio`` times the reference, or
+  irregular, ends the run.
+
+The beats the network called N inside a run are then given the S class
+(:func:`extend_premature_runs`). Nothing is fitted here but ``ratio``, which the
+selection protocol chooses in patient-grouped cross-validation
+(docs/default_model_selection.md, round 12).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+REF_INTERVALS = 8
+"""The reference is the median of at most this many N-to-N intervals before a seed."""
+REF_LOOKBACK = 20
+"""How many intervals before a seed are searched for the reference's N-to-N intervals."""
+MIN_REF_INTERVALS = 4
+"""Fewer N-to-N intervals than this before a beat: no reference, the beat starts no run."""
+REGULARITY = 0.2
+"""A run ends at an interval that differs from the run's previous judged interval by more than this share of it."""
+
+_N, _S = 0, 1
+
+
+def premature_runs(labels, samples, ratio: float) -> np.ndarray:
+    """Beats called N that lie in a run of supraventricular premature beats started by a beat called S.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (n,)
+        Class index per beat (AAMI order: 0 N, 1 S, 2 V, 3 F, 4 Q), in time order.
+    samples : array_like of int, shape (n,)
+        The beats' R peaks, ascending (any rate: only ratios of intervals are used).
+    ratio : float
+        A seed's interval, and every judged interval of its run, must be shorter than ``ratio`` times the
+        reference. 0 (or less) finds no run.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+        True at the N-called beats inside a run (the beats :func:`extend_premature_runs` relabels).
+    """
+    lab = np.asarray(labels)
+    s = np.asarray(samples, dtype=np.int64)
+    n = s.size
+    inside = np.zeros(n, dtype=bool)
+    if n < 3 or ratio <= 0:
+        return inside
+    rr = np.r_[np.nan, np.diff(s).astype(np.float64)]  # rr[j]: the interval ending at beat j
+    sv = (lab == _N) | (lab == _S)
+    judged = np.r_[False, sv[:-1] & sv[1:]]
+    nn = np.r_[False, (lab[:-1] == _N) & (lab[1:] == _N)]
+    end = -1
+    for i in np.flatnonzero(lab == _S):
+        if i <= end or not judged[i]:
+            continue
+        lo = max(i - REF_LOOKBACK, 1)
+        ref_at = np.flatnonzero(nn[lo:i] & ~inside[lo:i]) + lo
+        if ref_at.size < MIN_REF_INTERVALS:
+            continue
+        limit = ratio * float(np.median(rr[ref_at[-REF_INTERVALS:]]))
+        if rr[i] >= limit:
+            continue
+        end = _follow(rr, judged, sv, i, limit, inside)
+    return inside & (lab == _N)
+
+
+def _follow(rr, judged, sv, seed: int, limit: float, inside: np.ndarray) -> int:
+    """Mark the beats of the run started at ``seed`` in ``inside``; the index of its last beat."""
+    last, pending, j, n = np.nan, [], seed + 1, rr.size  # the seed's own (coupling) interval sets no rhythm
+    while j < n:
+        if judged[j]:
+            if rr[j] >= limit or abs(rr[j] - last) > REGULARITY * last:  # False while last is NaN
+                break
+            last = rr[j]
+            inside[pending] = True
+            inside[j] = True
+            pending = []
+        elif sv[j]:
+            pending.append(j)  # after a ventricular beat: in the run if the next judged interval is
+        j += 1
+    return j - 1
+
+
+def extend_premature_runs(proba: np.ndarray, samples, ratio: float) -> tuple[np.ndarray, int]:
+    """Move the N probability of the beats :func:`premature_runs` finds to S.
+
+    Parameters
+    ----------
+    proba : ndarray, shape (n, 5)
+        One recording's probabilities (AAMI order), in time order.
+    samples : array_like of int, shape (n,)
+        The beats' R peaks, ascending.
+    ratio : float
+        See :func:`premature_runs`.
+
+    Returns
+    -------
+    proba : ndarray of float64, shape (n, 5)
+    relabelled : int
+        Beats moved from N to S.
+    """
+    from .adapt import relabel_in_episodes
+
+    p = np.asarray(proba, dtype=np.float64)
+    m = premature_runs(p.argmax(1), samples, ratio) if len(p) else np.zeros(0, bool)
+    return relabel_in_episodes(p, m, from_class=_N, to_class=_S), int(m.sum())
