@@ -75,6 +75,9 @@ HISTORY_TEXT = [
     "V 96.5 / 93.8; reference R peaks S 47.7 / 45.0, V 97.3 / 92.3; its review rule (S < 0.82, V < 0.49, F < 0.92, "
     "Q < 1.00), fitted on the network's outputs before the relabelling, flagged 1.6 % of DS2's beats, holding "
     "14.6 % of the errors (shipped in af224ef).",
+    "11. 2026-12-03, build 10's recipe and post-processing (the same networks) with round 11's review rule (S < 0.88, "
+    "V < 0.62, F < 0.79, Q < 1.00), fitted on the probabilities after `af-nn-relabel`: S and V figures unchanged; "
+    "the rule flagged 2.1 % of DS2's beats, holding 19.5 % of the errors (shipped in 7c991ed).",
 ]
 
 
@@ -138,7 +141,7 @@ def build(chosen: dict, data: Path, work: Path) -> dict:
         "de_chazal_2004": DE_CHAZAL_2004,
         "chosen_by": {"candidate": chosen["name"], "post": chosen["variant"], "cv_pooled": chosen["pooled"],
                       "cv_groups": chosen["groups"], "calibration": chosen["calibration"]},
-        "ds2_looks": 11,
+        "ds2_looks": 12,
     }
     c = read_bundle_config(work)
     c["test"] = test
@@ -198,11 +201,12 @@ def render(c: dict) -> str:
     lines += ["", "The same AF detector from the reference beat times, on all 48 records and on ltafdb's held-out "
               "patients: [af_detection.md](af_detection.md).", "",
               "## Earlier builds, and how many times DS2 was looked at", ""] + HISTORY_TEXT
-    lines += ["11. This build: the eleventh look at DS2. Build 10's recipe and post-processing (the same networks, "
-              "trained again on the same Intel CPU type) with round 11's review rule: the temperature fitted on the "
-              "network's outputs as before, the per-class rule on the probabilities after `af-nn-relabel`, the way "
-              "`annotate` shows them. Round 11 exists because build 10's flag held 14.6 % of DS2's errors; nothing "
-              "else was chosen on DS2, and only the review flag figures can differ from build 10's.", ""]
+    lines += ["12. This build: the twelfth look at DS2. Build 11's networks (trained again on the same Intel CPU type) "
+              "with round 12's post-processing `af-nn-relabel+runs`: after the relabelling in AF, the beats the "
+              "network calls N inside a run of supraventricular premature beats, followed from the S beat that "
+              f"starts it (ratio {c['postprocess'].get('premature_runs')}), go to S; the review rule refitted after "
+              "it. Round 12's variant was found on the training pool's cross-validation errors (svdb 865's long "
+              "runs of supraventricular tachycardia); nothing was chosen on DS2.", ""]
     return "\n".join(lines)
 
 
