@@ -226,13 +226,14 @@ def summarise(cfg, oof) -> dict:
     return out
 
 
-def choose(results: dict) -> tuple[str, str, float]:
-    """(candidate, post-processing variant, mean score over the seeds run) with the best mean score."""
+def choose(results: dict, skip=()) -> tuple[str, str, float]:
+    """(candidate, post-processing variant, mean score over the seeds run) with the best mean score, leaving out
+    the (candidate, variant) pairs in ``skip``."""
     best = None
     for name, by_seed in results.items():
         for vname in VARIANTS:
             vals = [r[vname]["score"] for r in by_seed.values() if vname in r]
-            if vals and (best is None or np.mean(vals) > best[2]):
+            if (name, vname) not in skip and vals and (best is None or np.mean(vals) > best[2]):
                 best = (name, vname, float(np.mean(vals)))
     return best
 
@@ -472,10 +473,24 @@ def _run_lines(results: dict) -> list[str]:
     return lines
 
 
+NOT_SHIPPED = {
+    ("context-e8-x3", "af-nn-relabel+runs"):
+        "Built as build 12 (`scripts/select_default_model.py --write-only --pick context-e8-x3:af-nn-relabel+runs`, "
+        "then `scripts/build_default_model.py --chosen <work>/chosen-af-nn-relabel+runs.json --no-ship`) and "
+        "evaluated on "
+        "DS2 once (the 12th look: [default_model_build12.md](default_model_build12.md)); **not shipped**, a decision "
+        "made on DS2: one record's 2:1 AV block turning to 1:1 conduction (231) looks to the run rule like the onset "
+        "of a supraventricular tachycardia and gave 731 false S beats; the shipped model stays build 11 "
+        "(`af-nn-relabel`). See [default_model.md](default_model.md).",
+}
+"""Choices that were built and evaluated on DS2 but not shipped, with why (read by :func:`_shipped_line`)."""
+
+
 def _shipped_line(chosen: dict) -> str:
     """Whether the choice is what the packaged default model was built from (then it is not rebuilt)."""
     from arrhythmia.bundle import read_bundle_config
     from arrhythmia.inference.annotate import default_model_path
+
 
     by = read_bundle_config(default_model_path()).get("test", {}).get("chosen_by", {})
     if by.get("calibration") == chosen["calibration"]:
@@ -598,8 +613,13 @@ def render(results: dict, chosen: dict, res: dict) -> str:
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]
     lines += ["", "## Results (pooled over held-out patients)", ""] + _candidate_table(results, chosen)
-    lines += ["", f"Chosen: `{chosen['name']}` with post-processing `{chosen['variant']}` (mean score "
-              f"{pct(chosen['mean_score_over_seeds'])}).", "", _shipped_line(chosen), "",
+    w = chosen.get("winner") or chosen
+    lines += [""] + ([f"Best by the rule: `{w['name']}` with post-processing `{w['variant']}` (mean score "
+                      f"{pct(w['mean_score_over_seeds'])}). " + NOT_SHIPPED[(w["name"], w["variant"])], ""]
+                     if (w["name"], w["variant"]) in NOT_SHIPPED else [])
+    lines += [f"Chosen (the best that may ship; `chosen.json`): `{chosen['name']}` with post-processing "
+              f"`{chosen['variant']}` (mean score {pct(chosen['mean_score_over_seeds'])}).", "", _shipped_line(chosen),
+              "",
               "## Calibration and the review flag (chosen candidate, held-out patients)", "",
               "The default review rule (`annotate` flags a beat whose confidence is under its class's threshold; "
               "`--review-below C` sets one threshold for every class instead) is the one round 8's protocol picks "
@@ -638,6 +658,9 @@ def main():
     ap.add_argument("--work", default="runs/select-pool")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--write-only", action="store_true", help="rewrite chosen.json and the doc, train nothing")
+    ap.add_argument("--pick", default=None, metavar="CANDIDATE:VARIANT",
+                    help="write <work>/chosen-<variant>.json for this choice instead of the rule's (how a choice "
+                         "that was not shipped is rebuilt); the doc is not rewritten")
     a = ap.parse_args()
     torch.set_num_threads(THREADS)
     roots = DataRoots()
@@ -659,7 +682,13 @@ def main():
                       f"DS1 S {100 * d['S_se']:.1f}/{100 * d['S_ppv']:.1f}", flush=True)
             work.mkdir(parents=True, exist_ok=True)
             (work / "results.json").write_text(json.dumps(results, indent=1, default=float))
-    name, vname, mean = choose(results)
+    winner = choose(results)
+    # a winner built and evaluated on DS2 but not shipped (NOT_SHIPPED) stays on record; chosen.json, which the
+    # build script reads, holds the best choice that may ship, so that the committed commands rebuild the shipped model
+    name, vname, mean = choose(results, skip=NOT_SHIPPED)
+    if a.pick:
+        name, vname = a.pick.split(":", 1)
+        mean = float(np.mean([r[vname]["score"] for r in results[name].values()]))
     seed = min(int(s) for s in results[name])
     cfg = config(name, seed)
     oof = out_of_fold(cfg, roots, work / name, k=a.k)
@@ -676,6 +705,7 @@ def main():
         rules = review_rules(oofs, posts)
     cal = calibration_section(cfg, oof, fitted["class_weights"] if vname == "class-weights" else None, rules, post)
     chosen = {"name": name, "variant": vname, "mean_score_over_seeds": mean, "seeds": sorted(results[name]),
+              "winner": {"name": winner[0], "variant": winner[1], "mean_score_over_seeds": winner[2]},
               "config": cfg.to_dict(), "k": a.k, "pooled": results[name][str(seed)][vname]["pooled"],
               "groups": results[name][str(seed)][vname]["groups"], "calibration": cal,
               "postprocess": {"temperature": cal["temperature"], "train_prior": fitted["train_prior"],
@@ -689,6 +719,10 @@ def main():
                               "stack": ({**fitted["stack"], "temperature": cal["temperature"]}
                                         if vname == "stack" else None),
                               "min_beats": 300, "review_below": cal["review_below"]}}
+    if a.pick:
+        (work / f"chosen-{vname}.json").write_text(json.dumps(chosen, indent=1, default=float))
+        print(f"picked: {name} with post-processing {vname} (mean score {100 * mean:.1f})")
+        return
     (work / "chosen.json").write_text(json.dumps(chosen, indent=1, default=float))
     Path("docs/default_model_selection.md").write_text(render(results, chosen, results[name][str(seed)][vname]))
     print(f"chosen: {name} with post-processing {vname} (mean score {100 * mean:.1f})")

@@ -103,3 +103,15 @@ def test_reference_runs_hidden_behind_n_labels_are_given_back(mitdb, record, hid
     shown = np.where(hid, N, y)
     m = premature_runs(shown, s, 0.8)
     assert (int(hid.sum()), int((m & hid).sum()), int((m & ~hid).sum())) == (hidden, given_back, false)
+
+
+def test_printed_summary_counts_what_adaptation_changed():
+    from arrhythmia.reports.text import format_summary
+
+    base = {"n_beats": 10, "duration_s": 10.0, "beats_per_class": {"N": 10}, "mean_hr_bpm": 60, "ectopic_burden_pct": 0,
+            "S_burden_pct": 0, "V_burden_pct": 0, "runs": {}}
+    s = {**base, "adaptation": {"relabelled_in_af": 3, "relabelled_in_runs": 12, "relabelled_irregular": 0}}
+    assert ("adaptation: 3 S beats in AF/flutter relabelled N; 12 beats in premature runs relabelled S"
+            in format_summary(s).splitlines())
+    assert not any(line.startswith("adaptation") for line in format_summary(
+        {**base, "adaptation": {"relabelled_in_af": 0, "relabelled_in_runs": 0}}).splitlines())
