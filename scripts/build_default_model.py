@@ -92,12 +92,14 @@ HISTORY_TEXT = [
     "decision made on DS2 and stated as such: 731 of its 1,050 false S beats are in one record, 231, whose 2:1 AV "
     "block gives way to 1:1 conduction; the interval halves at once and stays regular, exactly as at the onset of "
     "a supraventricular tachycardia, so the first conducted beat (already called S by the network) starts a "
-    "'run' that lasts until the block returns. No record of the training pool is marked with a 2:1 block "
-    "(`(BII`), so the cross-validation could not see it; an RR-only rule cannot tell the two apart (svdb 865's tachycardia runs at "
-    "0.53 of its sinus cycle, 231's 1:1 conduction at 0.53 of its blocked one).",
+    "'run' that lasts until the block returns. No DS1 record is marked with a 2:1 block (`(BII`; svdb has no "
+    "rhythm marks, so its patients' conduction is not known), and the cross-validation did not show it; an RR-only "
+    "rule cannot tell the two apart (svdb 865's tachycardia runs at 0.53 of its sinus cycle, 231's 1:1 conduction "
+    "at 0.53 of its blocked one).",
 ]
 DS2_LOOKS = 12
-"""How many times DS2 has been looked at (one per build evaluated on it, shipped or not)."""
+"""How many times DS2 has been looked at so far (one per build evaluated on it, shipped or not; build k was look k).
+A new build is look ``DS2_LOOKS + 1``: add it to :data:`HISTORY_TEXT` and raise this number."""
 
 
 def figures(per_class) -> dict:
@@ -160,7 +162,7 @@ def build(chosen: dict, data: Path, work: Path, ship: bool = True) -> dict:
         "de_chazal_2004": DE_CHAZAL_2004,
         "chosen_by": {"candidate": chosen["name"], "post": chosen["variant"], "cv_pooled": chosen["pooled"],
                       "cv_groups": chosen["groups"], "calibration": chosen["calibration"]},
-        "ds2_looks": DS2_LOOKS,
+        "ds2_looks": DS2_LOOKS + 1,
     }
     c = read_bundle_config(work)
     c["test"] = test
@@ -185,7 +187,9 @@ def render(c: dict) -> str:
             ("this build, whole automatic pipeline", p)]
     fl, d = p["review_flag"], p["detection"]
     sv, ds1 = ch["cv_groups"]["svdb"], ch["cv_groups"]["DS1"]
-    lines = ["# The shipped default model", "",
+    shipped = test.get("ds2_looks") == read_bundle_config(PACKAGE).get("test", {}).get("ds2_looks")
+    title = "The shipped default model" if shipped else f"Build {test.get('ds2_looks')}: evaluated on DS2, not shipped"
+    lines = [f"# {title}", "",
              f"Built by `python scripts/build_default_model.py` on {test['date']} ({test['machine']}, "
              f"{BUILD_THREADS} threads), from the recipe chosen by `python scripts/select_default_model.py` "
              "(patient-grouped cross-validation over DS1 + svdb: [default_model_selection.md]"
@@ -195,7 +199,8 @@ def render(c: dict) -> str:
              "no validation holdout. Calibrated by one temperature "
              f"({c['postprocess']['temperature']:.2f}) fitted on held-out patients of the cross-validation; "
              f"default review rule ({review_text(c['postprocess']['review_below'])}) chosen there.", "",
-             "## DS2 (22 records; tested once, nothing chosen on it)", "",
+             "## DS2 (22 records; tested once, nothing chosen on it)" if shipped else
+             "## DS2 (22 records; tested once; the decision not to ship it was made on these figures)", "",
              "| | S Se % | S +P % | V Se % | V +P % |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {n} | {pct(f['S_se'])} | {pct(f['S_ppv'])} | {pct(f['V_se'])} | {pct(f['V_ppv'])} |"
               for n, f in rows]
@@ -223,8 +228,9 @@ def render(c: dict) -> str:
               "patients: [af_detection.md](af_detection.md).", "",
               "## Earlier builds, and how many times DS2 was looked at", ""] + HISTORY_TEXT
     looks = test.get("ds2_looks")
-    lines += ["", f"This document's build is the one evaluated at look {looks}; DS2 has been looked at {DS2_LOOKS} times "
-              "in all." + (" The shipped model is build 11." if looks != 11 else ""), ""]
+    shipped_build = read_bundle_config(PACKAGE).get("test", {}).get("ds2_looks")
+    lines += ["", f"This document's build is build {looks}, the one evaluated at look {looks}; DS2 has been looked "
+              f"at {max(DS2_LOOKS, looks or 0)} times in all. The shipped model is build {shipped_build}.", ""]
     return "\n".join(lines)
 
 
@@ -237,6 +243,9 @@ def main():
     ap.add_argument("--no-ship", action="store_true", help="build and evaluate, do not copy into the package")
     ap.add_argument("--doc", default="docs/default_model.md")
     a = ap.parse_args()
+    if a.no_ship and (a.doc == ap.get_default("doc") or a.work == ap.get_default("work")):
+        ap.error("--no-ship needs its own --work and --doc (not the shipped model's runs/default_model and "
+                 "docs/default_model.md)")
     torch.set_num_threads(BUILD_THREADS)  # the weights depend on the thread count
     if a.render_only:
         c = read_bundle_config(Path(a.bundle) if a.bundle else PACKAGE)

@@ -469,14 +469,16 @@ def _run_lines(results: dict) -> list[str]:
                          f"{100 * m['N_as_SV']:.2f} | {pct(selection_score(m))} |")
         picked = sorted({f"{v:g}" for f in fitted for v in f["premature_runs_per_fold"].values()})
         lines += ["", f"Ratios the nested choice picked over the folds and seeds: {', '.join(picked)} (0: no run "
-                  "followed)."]
+                  "followed). The score falls from the grid's smallest ratio upwards: a smaller one, not tried, "
+                  "might score higher."]
     return lines
 
 
 NOT_SHIPPED = {
     ("context-e8-x3", "af-nn-relabel+runs"):
         "Built as build 12 (`scripts/select_default_model.py --write-only --pick context-e8-x3:af-nn-relabel+runs`, "
-        "then `scripts/build_default_model.py --chosen <work>/chosen-af-nn-relabel+runs.json --no-ship`) and "
+        "then `scripts/build_default_model.py --chosen <work>/chosen-af-nn-relabel+runs.json --no-ship --work "
+        "runs/build12 --doc docs/default_model_build12.md`) and "
         "evaluated on "
         "DS2 once (the 12th look: [default_model_build12.md](default_model_build12.md)); **not shipped**, a decision "
         "made on DS2: one record's 2:1 AV block turning to 1:1 conduction (231) looks to the run rule like the onset "
@@ -593,7 +595,8 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "- Round 12 adds one post-processing variant, `af-nn-relabel+runs` (below), fixed here before its scores "
              "on seeds 1 and 2, and trains nothing (round 10's out-of-fold predictions are reused). Its form was "
              "found by looking at seed 0's cross-validation errors (training patients only): half of the pool's "
-             "missed S beats (1,777 of 1,818 in svdb 865) lie in long runs of supraventricular tachycardia at about "
+             "missed S beats (1,777 of 3,428) are svdb 865's (of its 1,818), in long runs of supraventricular "
+             "tachycardia at about "
              "0.42 s against a sinus rhythm of 0.8 s; the network calls a run's first beats S and the rest N once "
              "the run is the recent rhythm it compares with. Following each run from the beat that starts it, "
              "against the rhythm before it, keeps them S. Its fixed settings (the reference of the last 8 N-to-N "
@@ -687,8 +690,11 @@ def main():
     # build script reads, holds the best choice that may ship, so that the committed commands rebuild the shipped model
     name, vname, mean = choose(results, skip=NOT_SHIPPED)
     if a.pick:
-        name, vname = a.pick.split(":", 1)
-        mean = float(np.mean([r[vname]["score"] for r in results[name].values()]))
+        name, _, vname = a.pick.partition(":")
+        if name not in results or vname not in VARIANTS:
+            ap.error(f"argument --pick: CANDIDATE:VARIANT of {', '.join(results)} and {', '.join(VARIANTS)}; "
+                     f"got {a.pick!r}")
+        mean = float(np.mean([r[vname]["score"] for r in results[name].values() if vname in r]))
     seed = min(int(s) for s in results[name])
     cfg = config(name, seed)
     oof = out_of_fold(cfg, roots, work / name, k=a.k)

@@ -70,6 +70,24 @@ def test_no_run(case):
     assert not premature_runs(lab, s, ratio).any()
 
 
+def test_times_in_seconds_give_the_same_runs():
+    s, lab = _sinus_run_sinus()
+    assert np.array_equal(premature_runs(lab, s / 100.0, 0.8), premature_runs(lab, s, 0.8))
+
+
+@pytest.mark.parametrize("ratio", [float("nan"), -0.5, float("inf")])
+def test_a_ratio_that_is_not_a_finite_non_negative_number_is_an_error(ratio):
+    s, lab = _sinus_run_sinus()
+    with pytest.raises(ValueError, match="Invalid value for 'ratio'"):
+        premature_runs(lab, s, ratio)
+
+
+def test_labels_and_samples_of_different_lengths_are_an_error():
+    s, lab = _sinus_run_sinus()
+    with pytest.raises(ValueError, match="Invalid value for 'labels': one per beat"):
+        premature_runs(lab[:-1], s, 0.8)
+
+
 def test_extend_moves_n_probability_to_s_and_postprocess_counts_it():
     s, lab = _sinus_run_sinus()
     p = np.full((lab.size, 5), 0.025)
@@ -90,7 +108,7 @@ def test_extend_moves_n_probability_to_s_and_postprocess_counts_it():
 @pytest.mark.parametrize("record, hidden, given_back, false", [
     ("svdb/865", 1761, 1208, 3),   # paroxysms of supraventricular tachycardia at 0.42 s against sinus at 0.8 s
     ("mitdb/209", 252, 126, 0),    # runs of SVTA
-    ("mitdb/100", 0, 0, 0),        # sinus rhythm, isolated APCs: no run to follow
+    ("mitdb/101", 0, 0, 0),        # sinus rhythm, 3 isolated APCs: no run to follow (DS1, like 209)
 ])
 def test_reference_runs_hidden_behind_n_labels_are_given_back(mitdb, record, hidden, given_back, false):
     """The reference labels with every S beat but each run's first turned N (what the network does inside a long

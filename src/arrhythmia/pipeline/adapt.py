@@ -47,6 +47,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .runs import extend_premature_runs
+
 MIN_BEATS_TO_ADAPT = 300
 """Fewer beats than this (about 4-5 minutes) and :func:`adapt_priors` leaves the probabilities as they are."""
 NN_HALF_WINDOW = 30
@@ -266,7 +268,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
                 adapt: bool = True, fs: float | None = None) -> tuple[np.ndarray, dict]:
     """The label-free steps a bundle's ``postprocess`` settings name, in order: the second stage (which replaces
     the network's probabilities by its own, calibrated with its own temperature) or the temperature, relabelling
-    inside AF/flutter episodes, following runs of premature supraventricular beats, relabelling where the normal rhythm is irregular, per-recording priors.
+    inside AF/flutter episodes, following runs of premature supraventricular beats, relabelling where the normal
+    rhythm is irregular, per-recording priors.
 
     Parameters
     ----------
@@ -330,8 +333,6 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     if episodes is not None and samples is not None and len(p):
         p, info["relabelled_in_af"] = _relabel_af(p, settings, episodes, samples, fs)
     if settings.get("premature_runs") and samples is not None and len(p):
-        from .runs import extend_premature_runs
-
         p, info["relabelled_in_runs"] = extend_premature_runs(p, samples, float(settings["premature_runs"]))
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))

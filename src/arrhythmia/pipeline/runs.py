@@ -7,11 +7,13 @@ run at 140 beats a minute, 140 a minute *is* the recent rhythm. The rhythm
 the run broke off from is still known at its first beat, so a run can be
 followed from there:
 
-* a **seed** is a beat the network calls S whose interval is shorter than
-  ``ratio`` times the reference, the median of the last :data:`REF_INTERVALS`
-  intervals between beats the network calls N among the
-  :data:`REF_LOOKBACK` intervals before it (at least :data:`MIN_REF_INTERVALS`
-  of them, else the beat is no seed);
+* a **seed** is a beat the network calls S, after a beat called N or S,
+  whose interval is shorter than ``ratio`` times the reference: the median of
+  the last :data:`REF_INTERVALS` intervals between beats the network calls N
+  among the :data:`REF_LOOKBACK` intervals before it, leaving out intervals
+  that end at a beat of an earlier run (at least :data:`MIN_REF_INTERVALS` of
+  them, else the beat is no seed); a beat called S inside a run already
+  followed starts none;
 * the run goes on while each interval between two supraventricular beats
   (N or S, as the network calls them) stays under ``ratio`` times that same
   reference and within :data:`REGULARITY` of the run's previous such interval
@@ -55,11 +57,17 @@ def premature_runs(labels, samples, ratio: float) -> np.ndarray:
     ----------
     labels : array_like of int, shape (n,)
         Class index per beat (AAMI order: 0 N, 1 S, 2 V, 3 F, 4 Q), in time order.
-    samples : array_like of int, shape (n,)
-        The beats' R peaks, ascending (any rate: only ratios of intervals are used).
+    samples : array_like of float, shape (n,)
+        The beats' times, ascending, in any unit (samples at any rate, seconds): only ratios of intervals are
+        used.
     ratio : float
         A seed's interval, and every judged interval of its run, must be shorter than ``ratio`` times the
-        reference. 0 (or less) finds no run.
+        reference. 0 finds no run.
+
+    Raises
+    ------
+    ValueError
+        ``ratio`` negative or not finite, or ``labels`` and ``samples`` of different lengths.
 
     Returns
     -------
@@ -67,12 +75,16 @@ def premature_runs(labels, samples, ratio: float) -> np.ndarray:
         True at the N-called beats inside a run (the beats :func:`extend_premature_runs` relabels).
     """
     lab = np.asarray(labels)
-    s = np.asarray(samples, dtype=np.int64)
+    s = np.asarray(samples, dtype=np.float64)
+    if not (np.isfinite(ratio) and ratio >= 0):
+        raise ValueError(f"Invalid value for 'ratio': a finite number >= 0 (0: no run); got {ratio!r}.")
+    if lab.shape != s.shape:
+        raise ValueError(f"Invalid value for 'labels': one per beat ({s.size}); got {lab.size}.")
     n = s.size
     inside = np.zeros(n, dtype=bool)
-    if n < 3 or ratio <= 0:
+    if n < 3 or ratio == 0:
         return inside
-    rr = np.r_[np.nan, np.diff(s).astype(np.float64)]  # rr[j]: the interval ending at beat j
+    rr = np.r_[np.nan, np.diff(s)]  # rr[j]: the interval ending at beat j
     sv = (lab == _N) | (lab == _S)
     judged = np.r_[False, sv[:-1] & sv[1:]]
     nn = np.r_[False, (lab[:-1] == _N) & (lab[1:] == _N)]
@@ -92,7 +104,8 @@ def premature_runs(labels, samples, ratio: float) -> np.ndarray:
 
 
 def _follow(rr, judged, sv, seed: int, limit: float, inside: np.ndarray) -> int:
-    """Mark the beats of the run started at ``seed`` in ``inside``; the index of its last beat."""
+    """Mark the beats of the run started at ``seed`` in ``inside``; the index of the beat before the one whose
+    interval ended the run (the run's last beat, or a beat after a ventricular one that the run did not take)."""
     last, pending, j, n = np.nan, [], seed + 1, rr.size  # the seed's own (coupling) interval sets no rhythm
     while j < n:
         if judged[j]:
@@ -126,8 +139,8 @@ def extend_premature_runs(proba: np.ndarray, samples, ratio: float) -> tuple[np.
     relabelled : int
         Beats moved from N to S.
     """
-    from .adapt import relabel_in_episodes
-
-    p = np.asarray(proba, dtype=np.float64)
+    p = np.array(proba, dtype=np.float64, copy=True)
     m = premature_runs(p.argmax(1), samples, ratio) if len(p) else np.zeros(0, bool)
-    return relabel_in_episodes(p, m, from_class=_N, to_class=_S), int(m.sum())
+    p[m, _S] += p[m, _N]  # as adapt.relabel_in_episodes, the other way
+    p[m, _N] = 0.0
+    return p, int(m.sum())
