@@ -430,48 +430,37 @@ def _calibration_lines(cal: dict) -> list[str]:
     return lines
 
 
-def _nn_lines(results: dict) -> list[str]:
-    """`nn-irregular` at every threshold of its grid (all held-out beats; mean over seeds), and what the nested
-    choice picked."""
+def _grid_lines(results: dict, key: str, heading: str, column: str, picked_text: str) -> list[str]:
+    """A nested-choice variant's scores at every value of its grid (all held-out beats; mean over seeds, from
+    ``fitted[key + '_pooled']``), and the values the nested choice picked (``fitted[key + '_per_fold']``)."""
     lines = []
     for name, by_seed in results.items():
-        fitted = [r["fitted"] for r in by_seed.values() if "nn_irregular_pooled" in r.get("fitted", {})]
+        fitted = [r["fitted"] for r in by_seed.values() if f"{key}_pooled" in r.get("fitted", {})]
         if not fitted:
             continue
-        lines += ["", f"## `nn-irregular` at each threshold (`{name}`, all held-out beats, mean over seeds "
-                  f"{', '.join(sorted(by_seed))})", "",
-                  "| threshold | S Se | S +P | V Se | V +P | N as S/V % | score |", "|---:|---:|---:|---:|---:|---:|---:|"]
-        for t in fitted[0]["nn_irregular_pooled"]:
-            m = {k: float(np.mean([f["nn_irregular_pooled"][t][k] for f in fitted]))
+        lines += ["", f"## {heading} (`{name}`, all held-out beats, mean over seeds {', '.join(sorted(by_seed))})", "",
+                  f"| {column} | S Se | S +P | V Se | V +P | N as S/V % | score |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        for t in fitted[0][f"{key}_pooled"]:
+            m = {k: float(np.mean([f[f"{key}_pooled"][t][k] for f in fitted]))
                  for k in ("S_se", "S_ppv", "V_se", "V_ppv", "N_as_SV")}
             lines.append(f"| {t} | {pct(m['S_se'])} | {pct(m['S_ppv'])} | {pct(m['V_se'])} | {pct(m['V_ppv'])} | "
                          f"{100 * m['N_as_SV']:.2f} | {pct(selection_score(m))} |")
-        picked = sorted({f"{v:g}" for f in fitted for v in f["nn_irregular_per_fold"].values()})
-        lines += ["", f"Thresholds the nested choice picked over the folds and seeds: {', '.join(picked)}."]
+        picked = sorted({f"{v:g}" for f in fitted for v in f[f"{key}_per_fold"].values()})
+        lines += ["", picked_text.format(", ".join(picked))]
     return lines
+
+
+def _nn_lines(results: dict) -> list[str]:
+    """`nn-irregular` at every threshold of its grid, and what the nested choice picked."""
+    return _grid_lines(results, "nn_irregular", "`nn-irregular` at each threshold", "threshold",
+                       "Thresholds the nested choice picked over the folds and seeds: {}.")
 
 
 def _run_lines(results: dict) -> list[str]:
-    """Round 12: `af-nn-relabel+runs` at every ratio of its grid (all held-out beats; mean over seeds), and what the
-    nested choice picked."""
-    lines = []
-    for name, by_seed in results.items():
-        fitted = [r["fitted"] for r in by_seed.values() if "premature_runs_pooled" in r.get("fitted", {})]
-        if not fitted:
-            continue
-        lines += ["", f"## `af-nn-relabel+runs` at each ratio (`{name}`, all held-out beats, mean over seeds "
-                  f"{', '.join(sorted(by_seed))})", "",
-                  "| ratio | S Se | S +P | V Se | V +P | N as S/V % | score |", "|---:|---:|---:|---:|---:|---:|---:|"]
-        for r in fitted[0]["premature_runs_pooled"]:
-            m = {k: float(np.mean([f["premature_runs_pooled"][r][k] for f in fitted]))
-                 for k in ("S_se", "S_ppv", "V_se", "V_ppv", "N_as_SV")}
-            lines.append(f"| {r} | {pct(m['S_se'])} | {pct(m['S_ppv'])} | {pct(m['V_se'])} | {pct(m['V_ppv'])} | "
-                         f"{100 * m['N_as_SV']:.2f} | {pct(selection_score(m))} |")
-        picked = sorted({f"{v:g}" for f in fitted for v in f["premature_runs_per_fold"].values()})
-        lines += ["", f"Ratios the nested choice picked over the folds and seeds: {', '.join(picked)} (0: no run "
-                  "followed). The score falls from the grid's smallest ratio upwards: a smaller one, not tried, "
-                  "might score higher."]
-    return lines
+    """Round 12: `af-nn-relabel+runs` at every ratio of its grid, and what the nested choice picked."""
+    return _grid_lines(results, "premature_runs", "`af-nn-relabel+runs` at each ratio", "ratio",
+                       "Ratios the nested choice picked over the folds and seeds: {} (0: no run followed). The score "
+                       "falls from the grid's smallest ratio upwards: a smaller one, not tried, might score higher.")
 
 
 NOT_SHIPPED = {

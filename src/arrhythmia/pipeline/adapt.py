@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runs import extend_premature_runs
+from .runs import extend_premature_runs, move_probability
 
 MIN_BEATS_TO_ADAPT = 300
 """Fewer beats than this (about 4-5 minutes) and :func:`adapt_priors` leaves the probabilities as they are."""
@@ -149,11 +149,7 @@ def in_episodes(samples, episodes) -> np.ndarray:
 
 def relabel_in_episodes(proba: np.ndarray, mask: np.ndarray, from_class: int = 1, to_class: int = 0) -> np.ndarray:
     """Move the ``from_class`` (S) probability of the beats in ``mask`` to ``to_class`` (N)."""
-    p = np.array(proba, dtype=np.float64, copy=True)
-    m = np.asarray(mask, dtype=bool)
-    p[m, to_class] += p[m, from_class]
-    p[m, from_class] = 0.0
-    return p
+    return move_probability(proba, mask, from_class, to_class)
 
 
 def relabel_in_nn_af(proba: np.ndarray, samples, episodes, fs: float) -> tuple[np.ndarray, int]:

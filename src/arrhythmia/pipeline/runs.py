@@ -139,8 +139,15 @@ def extend_premature_runs(proba: np.ndarray, samples, ratio: float) -> tuple[np.
     relabelled : int
         Beats moved from N to S.
     """
-    p = np.array(proba, dtype=np.float64, copy=True)
+    p = np.asarray(proba, dtype=np.float64)
     m = premature_runs(p.argmax(1), samples, ratio) if len(p) else np.zeros(0, bool)
-    p[m, _S] += p[m, _N]  # as adapt.relabel_in_episodes, the other way
-    p[m, _N] = 0.0
-    return p, int(m.sum())
+    return move_probability(p, m, _N, _S), int(m.sum())
+
+
+def move_probability(proba: np.ndarray, mask: np.ndarray, from_class: int, to_class: int) -> np.ndarray:
+    """A copy of ``proba`` with the ``from_class`` probability of the rows in ``mask`` added to ``to_class``'s."""
+    p = np.array(proba, dtype=np.float64, copy=True)
+    m = np.asarray(mask, dtype=bool)
+    p[m, to_class] += p[m, from_class]
+    p[m, from_class] = 0.0
+    return p
