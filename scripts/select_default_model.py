@@ -97,7 +97,8 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     per_fold, shipped = nested_weights(oof)
     nn_fold, nn_shipped, nn_pooled = nested_nn_threshold(oof)
     stacked, stack_model = stack_outputs(cfg, oof)
-    run_fold, run_shipped, run_pooled = nested_run_ratio(oof)
+    afnn = score_oof(oof, post=lambda k, s, p: af_relabel(k, s, p, nn=True))["proba"]  # once, for both variants
+    run_fold, run_shipped, run_pooled = nested_run_ratio(oof, afnn)
     fold_of = {}
     for k in oof.records():
         fold_of[k] = int(oof.fold[np.flatnonzero(oof.keys == k)[0]])
@@ -107,10 +108,9 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
         "temperature": lambda k, s, p: temperature_scale(p, temp),
         "temperature+priors": lambda k, s, p: adapt_priors(temperature_scale(p, temp), prior)[0],
         "af-relabel": af_relabel,
-        "af-nn-relabel": lambda k, s, p: af_relabel(k, s, p, nn=True),
+        "af-nn-relabel": lambda k, s, p: afnn[oof.rows(k)],
         # round 12: then runs of premature beats followed from their first beat, the ratio chosen without the fold
-        "af-nn-relabel+runs": lambda k, s, p: extend_premature_runs(af_relabel(k, s, p, nn=True), s,
-                                                                   run_fold[fold_of[k]])[0],
+        "af-nn-relabel+runs": lambda k, s, p: extend_premature_runs(afnn[oof.rows(k)], s, run_fold[fold_of[k]])[0],
         # each record's weights chosen without its fold: the score is not tuned on the beats it scores
         "class-weights": lambda k, s, p: reweight(p, per_fold[fold_of[k]]),
         # likewise the threshold of the irregular-rhythm relabelling
@@ -160,32 +160,35 @@ def nested_weights(oof) -> tuple[dict, list[float]]:
     return per_fold, best_weights(oof.proba, oof.y)
 
 
-def nested_nn_threshold(oof) -> tuple[dict, float, dict]:
-    """The :func:`~arrhythmia.pipeline.adapt.relabel_irregular` threshold of :data:`NN_GRID` with the best selection
-    score on the other folds' held-out beats, for each fold (an honest score), and on all of them (what would
-    ship), and every threshold's scores on all of them; ties go to the larger threshold (fewer beats relabelled)."""
+def nested_pick(oof, preds: dict, prefer) -> tuple[dict, float, dict]:
+    """The setting of ``preds`` (setting -> predicted class of every held-out beat) with the best selection score on
+    the other folds' held-out beats, for each fold (an honest score), and on all of them (what would ship), and
+    every setting's scores on all of them (for the doc); ties go to the first of ``prefer``."""
     from arrhythmia.experiments.pool_cv import scores
+
+    def best(m):
+        return max(prefer, key=lambda t: selection_score(scores(oof.y[m], preds[t][m])))
+
+    pooled = {f"{t:g}": scores(oof.y, preds[t]) for t in preds}
+    return {int(f): best(oof.fold != f) for f in np.unique(oof.fold)}, best(np.ones(oof.y.size, bool)), pooled
+
+
+def nested_nn_threshold(oof) -> tuple[dict, float, dict]:
+    """:func:`nested_pick` over the :func:`~arrhythmia.pipeline.adapt.relabel_irregular` thresholds of
+    :data:`NN_GRID`; ties go to the larger threshold (fewer beats relabelled)."""
     from arrhythmia.pipeline.adapt import relabel_irregular
 
     preds = {t: score_oof(oof, post=lambda k, s, p, t=t: relabel_irregular(p, s, t)[0])["proba"].argmax(1)
              for t in NN_GRID}
-
-    def best(m):
-        return max(NN_GRID[::-1], key=lambda t: selection_score(scores(oof.y[m], preds[t][m])))
-
-    pooled = {f"{t:g}": scores(oof.y, preds[t]) for t in NN_GRID}  # every threshold on all held-out beats, for the doc
-    return {int(f): best(oof.fold != f) for f in np.unique(oof.fold)}, best(np.ones(oof.y.size, bool)), pooled
+    return nested_pick(oof, preds, NN_GRID[::-1])
 
 
-def nested_run_ratio(oof) -> tuple[dict, float, dict]:
-    """Round 12: the :func:`~arrhythmia.pipeline.runs.extend_premature_runs` ratio of :data:`RUN_GRID` (after
-    ``af-nn-relabel``) with the best selection score on the other folds' held-out beats, for each fold (an honest
-    score), and on all of them (what would ship), and every ratio's scores on all of them; ties go to the earlier
-    ratio of the grid (0 first: fewer beats relabelled)."""
-    from arrhythmia.experiments.pool_cv import scores
+def nested_run_ratio(oof, base: np.ndarray) -> tuple[dict, float, dict]:
+    """Round 12: :func:`nested_pick` over the :func:`~arrhythmia.pipeline.runs.extend_premature_runs` ratios of
+    :data:`RUN_GRID`, applied to ``base`` (every held-out beat's probabilities after ``af-nn-relabel``); ties go
+    to the earlier ratio of the grid (0 first: fewer beats relabelled)."""
     from arrhythmia.pipeline.runs import extend_premature_runs
 
-    base = score_oof(oof, post=lambda k, s, p: af_relabel(k, s, p, nn=True))["proba"]
     preds = {}
     for r in RUN_GRID:
         out = base.copy()
@@ -193,12 +196,7 @@ def nested_run_ratio(oof) -> tuple[dict, float, dict]:
             m = oof.rows(key)
             out[m] = extend_premature_runs(base[m], oof.sample[m], r)[0]
         preds[r] = out.argmax(1)
-
-    def best(m):
-        return max(RUN_GRID, key=lambda r: selection_score(scores(oof.y[m], preds[r][m])))
-
-    pooled = {f"{r:g}": scores(oof.y, preds[r]) for r in RUN_GRID}
-    return {int(f): best(oof.fold != f) for f in np.unique(oof.fold)}, best(np.ones(oof.y.size, bool)), pooled
+    return nested_pick(oof, preds, RUN_GRID)
 
 
 def af_relabel(key: str, samples, proba, nn: bool = False):
@@ -467,9 +465,8 @@ NOT_SHIPPED = {
     ("context-e8-x3", "af-nn-relabel+runs"):
         "Built as build 12 (`scripts/select_default_model.py --write-only --pick context-e8-x3:af-nn-relabel+runs`, "
         "then `scripts/build_default_model.py --chosen <work>/chosen-af-nn-relabel+runs.json --no-ship --work "
-        "runs/build12 --doc docs/default_model_build12.md`) and "
-        "evaluated on "
-        "DS2 once (the 12th look: [default_model_build12.md](default_model_build12.md)); **not shipped**, a decision "
+        "runs/build12 --doc docs/default_model_build12.md`) and evaluated on DS2 once (the 12th look: "
+        "[default_model_build12.md](default_model_build12.md)); **not shipped**, a decision "
         "made on DS2: one record's 2:1 AV block turning to 1:1 conduction (231) looks to the run rule like the onset "
         "of a supraventricular tachycardia and gave 731 false S beats; the shipped model stays build 11 "
         "(`af-nn-relabel`). See [default_model.md](default_model.md).",
@@ -481,7 +478,6 @@ def _shipped_line(chosen: dict) -> str:
     """Whether the choice is what the packaged default model was built from (then it is not rebuilt)."""
     from arrhythmia.bundle import read_bundle_config
     from arrhythmia.inference.annotate import default_model_path
-
 
     by = read_bundle_config(default_model_path()).get("test", {}).get("chosen_by", {})
     if by.get("calibration") == chosen["calibration"]:
@@ -585,8 +581,8 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "on seeds 1 and 2, and trains nothing (round 10's out-of-fold predictions are reused). Its form was "
              "found by looking at seed 0's cross-validation errors (training patients only): half of the pool's "
              "missed S beats (1,777 of 3,428) are svdb 865's (of its 1,818), in long runs of supraventricular "
-             "tachycardia at about "
-             "0.42 s against a sinus rhythm of 0.8 s; the network calls a run's first beats S and the rest N once "
+             "tachycardia at about 0.42 s against a sinus rhythm of 0.8 s; the network calls a run's first beats S "
+             "and the rest N once "
              "the run is the recent rhythm it compares with. Following each run from the beat that starts it, "
              "against the rhythm before it, keeps them S. Its fixed settings (the reference of the last 8 N-to-N "
              "intervals among the 20 before, at least 4; a run ends at an interval more than 20 % off the previous "
@@ -596,8 +592,9 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "counted 73.3-73.0; the regularity tolerance at 10 % 73.0, at 30 % 73.3, none 73.2; stopping runs at "
              "the AF episodes 73.0); and, on svdb 865's and MIT-BIH 209's reference labels with every S beat but a "
              "run's first turned N, the beats it gives back (1,208 of 1,761 and 126 of 252; with the seed's interval "
-             "counted only 136 of 865's: a tachycardia's first cycles shorten). The one setting left, `ratio`, is chosen nested over the folds, like the class "
-             "weights. The rule is unchanged (best mean score over seeds 0, 1 and 2). If it wins, the shipped ratio "
+             "counted only 136 of 865's: a tachycardia's first cycles shorten). The one setting left, `ratio`, is "
+             "chosen nested over the folds, like the class weights. The rule is unchanged (best mean score over "
+             "seeds 0, 1 and 2). If it wins, the shipped ratio "
              "is chosen on all of seed 0's held-out beats, the review rule is refitted after the new step (round "
              "11's procedure), and the build script rebuilds build 11's recipe (the same networks on this CPU type) "
              "with it and evaluates it on DS2 once (the 12th look).", "",
