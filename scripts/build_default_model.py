@@ -187,8 +187,10 @@ def render(c: dict) -> str:
             ("this build, whole automatic pipeline", p)]
     fl, d = p["review_flag"], p["detection"]
     sv, ds1 = ch["cv_groups"]["svdb"], ch["cv_groups"]["DS1"]
-    shipped = test.get("ds2_looks") == read_bundle_config(PACKAGE).get("test", {}).get("ds2_looks")
-    title = "The shipped default model" if shipped else f"Build {test.get('ds2_looks')}: evaluated on DS2, not shipped"
+    looks = test.get("ds2_looks")
+    shipped_build = read_bundle_config(PACKAGE).get("test", {}).get("ds2_looks")  # build k was look k
+    shipped = looks == shipped_build
+    title = "The shipped default model" if shipped else f"Build {looks}: evaluated on DS2, not shipped"
     lines = [f"# {title}", "",
              f"Built by `python scripts/build_default_model.py` on {test['date']} ({test['machine']}, "
              f"{BUILD_THREADS} threads), from the recipe chosen by `python scripts/select_default_model.py` "
@@ -227,8 +229,6 @@ def render(c: dict) -> str:
     lines += ["", "The same AF detector from the reference beat times, on all 48 records and on ltafdb's held-out "
               "patients: [af_detection.md](af_detection.md).", "",
               "## Earlier builds, and how many times DS2 was looked at", ""] + HISTORY_TEXT
-    looks = test.get("ds2_looks")
-    shipped_build = read_bundle_config(PACKAGE).get("test", {}).get("ds2_looks")
     lines += ["", f"This document's build is build {looks}, the one evaluated at look {looks}; DS2 has been looked "
               f"at {max(DS2_LOOKS, looks or 0)} times in all. The shipped model is build {shipped_build}.", ""]
     return "\n".join(lines)
