@@ -105,6 +105,24 @@ def test_output_file_rules(tmp_path):
     assert (tmp_path / "new" / "p.csv").read_text() == "x"
 
 
+def test_outputs_get_the_modes_a_plain_open_and_mkdir_give(tmp_path):
+    import os
+    import stat
+
+    src = tmp_path / "ecg.csv"
+    src.write_text("1\n")
+    old = os.umask(0o022)
+    try:
+        with OutputFile(tmp_path / "p.csv", inputs=[src]).staging() as tmp:  # staged through mkstemp (0600)
+            tmp.write_text("x")
+        with OutputFolder(tmp_path / "out", "annotate", inputs=[src]).staging() as tmp:  # through mkdtemp (0700)
+            (tmp / "a.txt").write_text("a")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "p.csv").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+
+
 def test_working_folder_resume_and_force(tmp_path):
     out = tmp_path / "bundle"
     with working_folder(out, "train"):

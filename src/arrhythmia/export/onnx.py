@@ -3,7 +3,10 @@
 The graph takes ``beats`` (batch, leads, samples) float32 and, for models that
 use them, ``rr`` (batch, n_rr) float32 raw RR features (the bundle's ``rr_features``); it returns
 ``probabilities`` (batch, 5) after softmax. The batch axis is dynamic. The
-RR standardisation learned on the training records is inside the graph.
+RR standardisation learned on the training records is inside the graph. 1-D
+convolutions and pools are written as 2-D ones of height 1
+(:func:`arrhythmia.export.lift.lift_conv1d`): onnxruntime's CPU provider runs
+those about twice as fast, with the same weights.
 The bundle's ``config.json`` is embedded as metadata (key
 ``arrhythmia_config``), so ``model.onnx`` alone describes what it expects.
 """
@@ -75,7 +78,16 @@ def _to_onnx_bytes(model) -> bytes:
                                      opset_version=18, verbose=False)
             prog.save(buf)
     w.eval()
-    return buf.getvalue()
+    return _lifted(buf.getvalue())
+
+
+def _lifted(data: bytes) -> bytes:
+    """The graph with its 1-D convolutions run as 2-D ones (about twice as fast in onnxruntime)."""
+    import onnx
+
+    from .lift import lift_conv1d
+
+    return lift_conv1d(onnx.load_from_string(data)).SerializeToString()
 
 
 def _with_metadata(data: bytes, config: dict) -> bytes:

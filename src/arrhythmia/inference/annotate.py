@@ -35,7 +35,7 @@ from .outputs import REVIEW_BELOW, write_outputs
 
 
 def default_model_path() -> Path:
-    """The model shipped inside the package (trained on DS1 only)."""
+    """The model shipped inside the package (see docs/default_model.md for what it was trained on)."""
     return Path(str(resources.files("arrhythmia") / "default_model"))
 
 

@@ -123,6 +123,13 @@ def _remove_owned(folder: Path, marker: dict | None, keep=()) -> None:
             pass
 
 
+def _default_mode(full: int) -> int:
+    """``full`` (0o666 for a file, 0o777 for a folder) less the process's umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return full & ~mask
+
+
 def created() -> str:
     """The time a marker records (UTC, to the second): now, or ``$SOURCE_DATE_EPOCH`` when set (the
     reproducible-builds convention), so that two runs can give byte-identical output folders."""
@@ -232,6 +239,7 @@ class OutputFolder:
         files = _files_under(tmp)
         if not self.out.exists():
             _write_marker(tmp, self.command, self.inputs, files, extra=self.extra)
+            os.chmod(tmp, _default_mode(0o777))  # mkdtemp's 0700, as a plain mkdir would have made it
             os.replace(tmp, self.out)  # one rename: the whole folder appears at once
             return
         _remove_owned(self.out, self._marker, keep=files)
@@ -335,6 +343,7 @@ class OutputFile:
         tmp = Path(name)
         try:
             yield tmp
+            os.chmod(tmp, _default_mode(0o666))  # mkstemp's 0600, as a plain open() would have made it
             os.replace(tmp, self.path)
         finally:
             tmp.unlink(missing_ok=True)

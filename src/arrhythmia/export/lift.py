@@ -1,0 +1,156 @@
+"""Run an ONNX graph's 1-D convolutions as 2-D ones of height 1.
+
+onnxruntime's CPU provider runs 2-D convolutions in a blocked channel layout
+(NCHWc) with vectorised kernels, and 1-D ones through a generic path: on the
+shipped model (three small CNNs over 2,271 beats of 4 x 300 samples), the
+same arithmetic takes about half the time as 2-D (``benchmarks/bench_archive.py``
+and docs/benchmarks.md). :func:`lift_conv1d` rewrites a graph so that every
+1-D ``Conv``/``MaxPool``/``AveragePool`` and the element-wise nodes between
+them work on (batch, channels, 1, samples) tensors; a tensor goes back to
+three dimensions (``Squeeze``) only where a node that was not lifted, or the
+graph's output, reads it. The weights are the same numbers with an axis
+added, so the outputs agree with the 1-D graph up to the summation order of
+the kernels (``tests/test_onnx_lift.py`` checks every registered model).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+POOLS = ("MaxPool", "AveragePool")
+#: nodes that work unchanged on a lifted tensor when their first input is lifted
+ELEMENTWISE = ("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Selu", "Identity", "BatchNormalization",
+               "Dropout")
+#: binary nodes kept lifted when both inputs are lifted (residual sums)
+BINARY = ("Add", "Sub", "Mul")
+_AXES = "arrhythmia_lift_axis2"
+
+
+def _attrs(node) -> dict:
+    from onnx import helper
+
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _lifted_attrs(attrs: dict, k_default: int | None) -> dict:
+    """The 1-D attributes of a convolution or pooling as 2-D ones of height 1."""
+    out = dict(attrs)
+    k = attrs.get("kernel_shape", [k_default] if k_default else None)
+    if k is not None:
+        out["kernel_shape"] = [1, int(k[0])]
+    for name in ("strides", "dilations"):
+        if name in attrs:
+            out[name] = [1, int(attrs[name][0])]
+    if "pads" in attrs:
+        out["pads"] = [0, int(attrs["pads"][0]), 0, int(attrs["pads"][1])]
+    return out
+
+
+def _is_1d(node, inits: dict) -> bool:
+    attrs = _attrs(node)
+    if "kernel_shape" in attrs:
+        return len(attrs["kernel_shape"]) == 1
+    if node.op_type == "Conv" and node.input[1] in inits:
+        return inits[node.input[1]].ndim == 3
+    return False
+
+
+def lift_conv1d(model):
+    """Return a copy of an ONNX model whose 1-D convolutions and pools are 2-D.
+
+    Parameters
+    ----------
+    model : onnx.ModelProto
+
+    Returns
+    -------
+    onnx.ModelProto
+        The same model when it has no 1-D convolution or pool (nothing to do);
+        otherwise a new model with the same inputs, outputs and metadata.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    if not any(n.op_type in ("Conv",) + POOLS and _is_1d(n, inits) for n in g.node):
+        return model
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 18)
+    axes_as_input = opset >= 13
+    lifted: dict[str, str] = {}  # 3-D name -> its lifted (4-D) name
+    plain: set[str] = {i.name for i in g.input} | set(inits)  # names whose 3-D tensor exists
+    nodes, new_inits = [], []
+
+    def axis_node(op, src, dst):
+        if axes_as_input:
+            return helper.make_node(op, [src, _AXES], [dst])
+        return helper.make_node(op, [src], [dst], axes=[2])
+
+    def lift(name):
+        if name not in lifted:
+            lifted[name] = name + "__2d"
+            nodes.append(axis_node("Unsqueeze", name, lifted[name]))
+        return lifted[name]
+
+    def need_plain(name):
+        if name in lifted and name not in plain:
+            nodes.append(axis_node("Squeeze", lifted[name], name))
+            plain.add(name)
+
+    for node in g.node:
+        op, attrs = node.op_type, _attrs(node)
+        kind = None
+        if op in ("Conv",) + POOLS and _is_1d(node, inits):
+            kind = "lift"
+        elif op in ELEMENTWISE and node.input and node.input[0] in lifted:
+            kind = "through"
+        elif op in BINARY and len(node.input) == 2 and all(i in lifted for i in node.input):
+            kind = "through"
+        if kind is None:
+            for name in node.input:
+                need_plain(name)
+            nodes.append(node)
+            plain.update(node.output)
+            continue
+        inputs = list(node.input)
+        if kind == "lift":
+            inputs[0] = lift(inputs[0])
+            k_default = None
+            if op == "Conv":
+                w = inits.get(inputs[1])
+                if w is not None:
+                    k_default = int(w.shape[-1])
+                    w_name = inputs[1] + "__2d"
+                    new_inits.append(numpy_helper.from_array(np.ascontiguousarray(w[:, :, None, :]), w_name))
+                    inputs[1] = w_name
+                else:
+                    inputs[1] = lift(inputs[1])
+            attrs = _lifted_attrs(attrs, k_default)
+        else:
+            n_data = 1 if op in ELEMENTWISE else 2
+            inputs = [lifted[i] if j < n_data else i for j, i in enumerate(inputs)]
+        outputs = []
+        for j, name in enumerate(node.output):
+            if j == 0 or op not in POOLS:  # a pool's optional indices output is not lifted
+                lifted[name] = name + "__2d"
+                outputs.append(lifted[name])
+            else:
+                outputs.append(name)
+        nodes.append(helper.make_node(op, inputs, outputs, name=(node.name + "__2d") if node.name else "", **attrs))
+    for out in g.output:
+        need_plain(out.name)
+
+    new = onnx.ModelProto()
+    new.CopyFrom(model)
+    del new.graph.node[:]
+    new.graph.node.extend(nodes)
+    new.graph.initializer.extend(new_inits)
+    if axes_as_input:
+        new.graph.initializer.append(numpy_helper.from_array(np.array([2], np.int64), _AXES))
+    used = {i for n in new.graph.node for i in n.input}
+    keep = [i for i in new.graph.initializer if i.name in used]
+    del new.graph.initializer[:]
+    new.graph.initializer.extend(keep)
+    del new.graph.value_info[:]  # shapes of renamed tensors: let the runtime infer them
+    onnx.checker.check_model(new)
+    return new
