@@ -5,6 +5,7 @@ None of these modify their input.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -17,6 +18,24 @@ def _check_fs(fs: float) -> float:
     if not np.isfinite(fs) or fs <= 0:
         raise ArrhythmiaError(f"Invalid value for 'fs': allowed a positive sampling rate in Hz; got {fs!r}.")
     return fs
+
+
+@functools.lru_cache(maxsize=64)
+def _butter_sos(order: int, low: float, high: float | None, fs: float):
+    """The Butterworth sections of :func:`bandpass` (None: nothing to filter), designed once per setting: a long
+    recording filtered in chunks asks for the same design hundreds of times. Callers take a copy (scipy's
+    ``sosfilt`` wants a writable array and the cached one must not change)."""
+    from scipy.signal import butter
+
+    if low and high:
+        sos = butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
+    elif low:
+        sos = butter(order, low, btype="highpass", fs=fs, output="sos")
+    elif high:
+        sos = butter(order, high, btype="lowpass", fs=fs, output="sos")
+    else:
+        return None
+    return sos
 
 
 def bandpass(x, fs: float, low: float = 0.5, high: float = 40.0, order: int = 4,
@@ -45,20 +64,16 @@ def bandpass(x, fs: float, low: float = 0.5, high: float = 40.0, order: int = 4,
     -------
     ndarray of float64, same shape as ``x``.
     """
-    from scipy.signal import butter, sosfiltfilt
+    from scipy.signal import sosfiltfilt
 
     fs = _check_fs(fs)
     nyq = fs / 2
     if high is not None and high >= nyq:
         high = None  # nothing to cut above Nyquist
-    if low and high:
-        sos = butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
-    elif low:
-        sos = butter(order, low, btype="highpass", fs=fs, output="sos")
-    elif high:
-        sos = butter(order, high, btype="lowpass", fs=fs, output="sos")
-    else:
+    sos = _butter_sos(int(order), float(low or 0.0), None if high is None else float(high), float(fs))
+    if sos is None:
         return np.array(x, dtype=np.float64)
+    sos = sos.copy()
     x = np.asarray(x, dtype=np.float64)
     if chunk_s != 0:
         from .chunks import chunk_plan
