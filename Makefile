@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_annotate.py
 	$(PY) benchmarks/bench_archive.py
+	$(PY) benchmarks/bench_network.py
 	$(PY) benchmarks/bench_serve.py
 
 clean:
