@@ -115,6 +115,9 @@ def _summary(ann, labels, flagged, wfdb_name: str, model_info: dict, review_belo
         "unreadable": [[round(a / ann.fs, 2), round(b / ann.fs, 2)] for a, b in ann.unreadable.tolist()],
         "low_confidence": int(flagged.sum()), "review_below": review_below,
         "detection_lead": ann.lead, "adaptation": ann.adaptation, "model": model_info,
+        # irregular stretches the RR intervals called AF but with an organised P wave (arrhythmia.rhythm.p_waves)
+        "af_dropped_for_p_waves": [{"start_s": round(d["start"] / ann.fs, 2), "end_s": round(d["end"] / ann.fs, 2),
+                                    "coherence": d["coherence"]} for d in ann.af_dropped],
     })
     summary.update(episode_summary(ann.episodes, ann.sample, ann.fs, ann.duration_s - ann.unreadable_s,
                                    ann.unreadable))

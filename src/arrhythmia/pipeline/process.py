@@ -61,6 +61,9 @@ class AnnotatedRecording:
         AF / flutter episodes (``start``, ``end`` samples, ``rhythm``).
     adaptation : dict
         What the post-processing did (see :func:`~arrhythmia.pipeline.adapt.postprocess`).
+    af_dropped : list of dict
+        Episodes the RR intervals gave but the P-wave check dropped (:mod:`arrhythmia.rhythm.p_waves`):
+        ``start``, ``end`` (samples) and ``coherence``.
     """
 
     name: str
@@ -79,6 +82,7 @@ class AnnotatedRecording:
     noise_marks: tuple = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     episodes: list = field(default_factory=list)
     adaptation: dict = field(default_factory=dict)
+    af_dropped: list = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -245,6 +249,7 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     """
     from ..preprocessing.quality import noise_annotations
     from ..rhythm.af import detect_af
+    from ..rhythm.p_waves import drop_episodes_with_p_waves
     from .adapt import postprocess
     from .segment import BeatConfig, beat_windows
 
@@ -265,6 +270,8 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     # AF/flutter episodes from the readable beats' RR intervals, leaving out intervals at beats the network calls V
     labels = np.asarray(AAMI_CLASSES)[proba[readable].argmax(1)]
     af = detect_af(samples[readable], rec.fs, rec.signal.shape[1], labels=labels)
+    # an episode with the same P wave before its normal beats is irregular sinus rhythm, not AF
+    af, af_dropped = drop_episodes_with_p_waves(af, rec.signal[0], rec.fs, samples[readable], labels == "N")
     post = np.array(proba, dtype=np.float64)
     post[readable], info = postprocess(proba[readable], runner.config.get("postprocess"), af.episodes,
                                        samples[readable], adapt, fs=rec.fs)
@@ -273,4 +280,5 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     return AnnotatedRecording(rec.name, rec.fs, samples, post.astype(np.float32), int(peaks.size),
                               rec.leads[0], rec.signal[0], recording.duration, detector=detector_name,
                               proba_model=proba, unreadable=q.stretches(), n_unreadable=int((~readable).sum()),
-                              readable=readable, noise_marks=(ns, nsub), episodes=af.episode_dicts(), adaptation=info)
+                              readable=readable, noise_marks=(ns, nsub), episodes=af.episode_dicts(), adaptation=info,
+                              af_dropped=af_dropped)
