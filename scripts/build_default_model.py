@@ -16,7 +16,9 @@
 
 ``--no-ship`` stops before the copy into the package and writes the doc to ``--doc`` instead (how build 12 was
 looked at without replacing the shipped model: README, "Choosing and building the default model");
-``--render-only --bundle DIR --doc FILE`` rewrites a doc from a built bundle's config.
+``--render-only --bundle DIR --doc FILE`` rewrites a doc from a built bundle's config. ``--reevaluate`` trains
+nothing: it copies the shipped bundle into ``--work`` and runs steps 4-6 again, for a change of the pipeline around
+the same networks (build 13: the P-wave check of AF episodes); it is a look at DS2 like any build.
 
 DS2 is used for the final figures only; nothing is chosen on it (the one exception, build 12 not shipped, is
 stated in the docs).
@@ -148,6 +150,28 @@ def build(chosen: dict, data: Path, work: Path, ship: bool = True) -> dict:
     c["postprocess"] = chosen["postprocess"]
     write_json(work / CONFIG, c)
     export_onnx(work, data)
+    chosen_by = {"candidate": chosen["name"], "post": chosen["variant"], "cv_pooled": chosen["pooled"],
+                 "cv_groups": chosen["groups"], "calibration": chosen["calibration"]}
+    return evaluate_and_ship(work, data, chosen_by, ship)
+
+
+def reevaluate(data: Path, work: Path, ship: bool = True) -> dict:
+    """The shipped bundle's networks and settings, evaluated again on DS2 through today's pipeline (a new look)."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for f in (CONFIG, ONNX, WEIGHTS, HISTORY):
+        shutil.copy2(PACKAGE / f, work / f)
+    c = read_bundle_config(work)
+    chosen_by = c["test"]["chosen_by"]
+    c.pop("test")
+    write_json(work / CONFIG, c)
+    return evaluate_and_ship(work, data, chosen_by, ship)
+
+
+def evaluate_and_ship(work: Path, data: Path, chosen_by: dict, ship: bool) -> dict:
+    """Steps 4-5: DS2 once (reference peaks, whole pipeline), the figures into the config, the copy into the package."""
+    review_below = read_bundle_config(work)["postprocess"]["review_below"]
     ref = evaluate_bundle(work, data, work.with_name(work.name + "-eval-reference-peaks"), force=True)
     pipe_dir = work.with_name(work.name + "-eval-pipeline")
     pipe = evaluate_pipeline(work, data, pipe_dir, backend="onnx", force=True)
@@ -155,14 +179,11 @@ def build(chosen: dict, data: Path, work: Path, ship: bool = True) -> dict:
         "records": pipe["records"], "date": datetime.date.today().isoformat(), "machine": cpu_model(),
         "pipeline": {**figures(pipe["per_class"]), "macro_f1": pipe["macro_f1"], "detection": pipe["detection"],
                      "detector": pipe["detector"], "adapt": pipe["adapt"],
-                     "review_flag": flag_figures(pipe_dir / "predictions.csv", chosen["postprocess"]["review_below"])},
+                     "review_flag": flag_figures(pipe_dir / "predictions.csv", review_below)},
         "reference_peaks": {**figures(ref.report.per_class), "macro_f1": ref.report.macro_f1,
                             "accuracy": ref.report.accuracy},
         "per_record_confusion": pipe["per_record_confusion"], "af_episodes": pipe["af_episodes"],
-        "de_chazal_2004": DE_CHAZAL_2004,
-        "chosen_by": {"candidate": chosen["name"], "post": chosen["variant"], "cv_pooled": chosen["pooled"],
-                      "cv_groups": chosen["groups"], "calibration": chosen["calibration"]},
-        "ds2_looks": DS2_LOOKS + 1,
+        "de_chazal_2004": DE_CHAZAL_2004, "chosen_by": chosen_by, "ds2_looks": DS2_LOOKS + 1,
     }
     c = read_bundle_config(work)
     c["test"] = test
@@ -242,6 +263,8 @@ def main():
     ap.add_argument("--bundle", default=None, help="with --render-only: this bundle folder (default: the package's)")
     ap.add_argument("--no-ship", action="store_true", help="build and evaluate, do not copy into the package")
     ap.add_argument("--doc", default="docs/default_model.md")
+    ap.add_argument("--reevaluate", action="store_true",
+                    help="no training: the shipped bundle evaluated on DS2 again through today's pipeline (a new look)")
     a = ap.parse_args()
     if a.no_ship and (a.doc == ap.get_default("doc") or a.work == ap.get_default("work")):
         ap.error("--no-ship needs its own --work and --doc (not the shipped model's runs/default_model and "
@@ -249,6 +272,8 @@ def main():
     torch.set_num_threads(BUILD_THREADS)  # the weights depend on the thread count
     if a.render_only:
         c = read_bundle_config(Path(a.bundle) if a.bundle else PACKAGE)
+    elif a.reevaluate:
+        c = reevaluate(resolve_data_dir(None), Path(a.work), ship=not a.no_ship)
     else:
         c = build(json.loads(Path(a.chosen).read_text()), resolve_data_dir(None), Path(a.work), ship=not a.no_ship)
     text = render(c)
