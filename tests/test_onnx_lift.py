@@ -85,3 +85,21 @@ def test_the_shipped_model_is_lifted():
     m = onnx.load(str(default_model_path() / "model.onnx"))
     assert lift_conv1d(m) is m  # exported through the rewrite: no 1-D convolution or pool left
     assert "Conv" in _ops(m)
+
+
+def test_a_pool_whose_indices_are_read_is_left_1d():
+    rng = np.random.default_rng(2)
+    w = numpy_helper.from_array(rng.standard_normal((3, 1, 3)).astype(np.float32), "w")
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], kernel_shape=[3], pads=[1, 1]),
+             helper.make_node("MaxPool", ["c"], ["p", "idx"], kernel_shape=[2], strides=[2]),
+             helper.make_node("Cast", ["idx"], ["i"], to=TensorProto.FLOAT)]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 1, 10])],
+                          [helper.make_tensor_value_info("p", TensorProto.FLOAT, ["n", 3, 5]),
+                           helper.make_tensor_value_info("i", TensorProto.FLOAT, ["n", 3, 5])], [w])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    lifted = lift_conv1d(m)
+    pool = next(n for n in lifted.graph.node if n.op_type == "MaxPool")
+    assert list(pool.input) == ["c"]  # the conv before it is lifted, the pool reads its 3-D twin
+    x = rng.standard_normal((4, 1, 10)).astype(np.float32)
+    for a, b in zip(_run(m, {"x": x}), _run(lifted, {"x": x})):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)

@@ -69,83 +69,25 @@ def lift_conv1d(model):
         otherwise a new model with the same inputs, outputs and metadata.
     """
     import onnx
-    from onnx import helper, numpy_helper
+    from onnx import numpy_helper
 
     g = model.graph
     inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
     if not any(n.op_type in ("Conv",) + POOLS and _is_1d(n, inits) for n in g.node):
         return model
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 18)
-    axes_as_input = opset >= 13
-    lifted: dict[str, str] = {}  # 3-D name -> its lifted (4-D) name
-    plain: set[str] = {i.name for i in g.input} | set(inits)  # names whose 3-D tensor exists
-    nodes, new_inits = [], []
-
-    def axis_node(op, src, dst):
-        if axes_as_input:
-            return helper.make_node(op, [src, _AXES], [dst])
-        return helper.make_node(op, [src], [dst], axes=[2])
-
-    def lift(name):
-        if name not in lifted:
-            lifted[name] = name + "__2d"
-            nodes.append(axis_node("Unsqueeze", name, lifted[name]))
-        return lifted[name]
-
-    def need_plain(name):
-        if name in lifted and name not in plain:
-            nodes.append(axis_node("Squeeze", lifted[name], name))
-            plain.add(name)
-
+    lifter = _Lifter(inits, {i.name for i in g.input}, axes_as_input=opset >= 13)
     for node in g.node:
-        op, attrs = node.op_type, _attrs(node)
-        kind = None
-        if op in ("Conv",) + POOLS and _is_1d(node, inits):
-            kind = "lift"
-        elif op in ELEMENTWISE and node.input and node.input[0] in lifted:
-            kind = "through"
-        elif op in BINARY and len(node.input) == 2 and all(i in lifted for i in node.input):
-            kind = "through"
-        if kind is None:
-            for name in node.input:
-                need_plain(name)
-            nodes.append(node)
-            plain.update(node.output)
-            continue
-        inputs = list(node.input)
-        if kind == "lift":
-            inputs[0] = lift(inputs[0])
-            k_default = None
-            if op == "Conv":
-                w = inits.get(inputs[1])
-                if w is not None:
-                    k_default = int(w.shape[-1])
-                    w_name = inputs[1] + "__2d"
-                    new_inits.append(numpy_helper.from_array(np.ascontiguousarray(w[:, :, None, :]), w_name))
-                    inputs[1] = w_name
-                else:
-                    inputs[1] = lift(inputs[1])
-            attrs = _lifted_attrs(attrs, k_default)
-        else:
-            n_data = 1 if op in ELEMENTWISE else 2
-            inputs = [lifted[i] if j < n_data else i for j, i in enumerate(inputs)]
-        outputs = []
-        for j, name in enumerate(node.output):
-            if j == 0 or op not in POOLS:  # a pool's optional indices output is not lifted
-                lifted[name] = name + "__2d"
-                outputs.append(lifted[name])
-            else:
-                outputs.append(name)
-        nodes.append(helper.make_node(op, inputs, outputs, name=(node.name + "__2d") if node.name else "", **attrs))
+        lifter.visit(node)
     for out in g.output:
-        need_plain(out.name)
+        lifter.need_plain(out.name)
 
     new = onnx.ModelProto()
     new.CopyFrom(model)
     del new.graph.node[:]
-    new.graph.node.extend(nodes)
-    new.graph.initializer.extend(new_inits)
-    if axes_as_input:
+    new.graph.node.extend(lifter.nodes)
+    new.graph.initializer.extend(lifter.new_inits)
+    if lifter.axes_as_input:
         new.graph.initializer.append(numpy_helper.from_array(np.array([2], np.int64), _AXES))
     used = {i for n in new.graph.node for i in n.input}
     keep = [i for i in new.graph.initializer if i.name in used]
@@ -154,3 +96,84 @@ def lift_conv1d(model):
     del new.graph.value_info[:]  # shapes of renamed tensors: let the runtime infer them
     onnx.checker.check_model(new)
     return new
+
+
+class _Lifter:
+    """The rewrite's state over the graph's nodes, in order: which tensors have a lifted (4-D) twin."""
+
+    def __init__(self, inits: dict, inputs: set, axes_as_input: bool):
+        self.inits = inits
+        self.axes_as_input = axes_as_input
+        self.lifted: dict[str, str] = {}  # 3-D name -> its lifted (4-D) name
+        self.plain: set[str] = set(inputs) | set(inits)  # names whose 3-D tensor exists
+        self.nodes: list = []
+        self.new_inits: list = []
+
+    def _axis_node(self, op: str, src: str, dst: str):
+        from onnx import helper
+
+        if self.axes_as_input:
+            return helper.make_node(op, [src, _AXES], [dst])
+        return helper.make_node(op, [src], [dst], axes=[2])
+
+    def lift(self, name: str) -> str:
+        """The lifted twin of ``name``, made by an ``Unsqueeze`` the first time it is asked for."""
+        if name not in self.lifted:
+            self.lifted[name] = name + "__2d"
+            self.nodes.append(self._axis_node("Unsqueeze", name, self.lifted[name]))
+        return self.lifted[name]
+
+    def need_plain(self, name: str) -> None:
+        """Make the 3-D ``name`` exist (a ``Squeeze`` of its lifted twin) if only the twin does."""
+        if name in self.lifted and name not in self.plain:
+            self.nodes.append(self._axis_node("Squeeze", self.lifted[name], name))
+            self.plain.add(name)
+
+    def _kind(self, node) -> str | None:
+        op = node.op_type
+        extra = [o for o in node.output[1:] if o]
+        if extra and op != "Dropout":  # a pool's indices, batch-norm statistics: left as they are
+            return None
+        if op in ("Conv",) + POOLS and _is_1d(node, self.inits):
+            return "lift"
+        if op in ELEMENTWISE and node.input and node.input[0] in self.lifted:
+            return "through"
+        if op in BINARY and len(node.input) == 2 and all(i in self.lifted for i in node.input):
+            return "through"
+        return None
+
+    def visit(self, node) -> None:
+        """Append ``node`` to the new graph: lifted, passed through on lifted tensors, or as it is."""
+        from onnx import helper, numpy_helper
+
+        kind = self._kind(node)
+        if kind is None:
+            for name in node.input:
+                self.need_plain(name)
+            self.nodes.append(node)
+            self.plain.update(node.output)
+            return
+        op, attrs, inputs = node.op_type, _attrs(node), list(node.input)
+        if kind == "lift":
+            inputs[0] = self.lift(inputs[0])
+            k_default = None
+            if op == "Conv":
+                w = self.inits.get(inputs[1])
+                if w is not None:
+                    k_default = int(w.shape[-1])
+                    w_name = inputs[1] + "__2d"
+                    self.new_inits.append(numpy_helper.from_array(np.ascontiguousarray(w[:, :, None, :]), w_name))
+                    inputs[1] = w_name
+                else:
+                    inputs[1] = self.lift(inputs[1])
+            attrs = _lifted_attrs(attrs, k_default)
+        else:
+            n_data = 1 if op in ELEMENTWISE else 2
+            inputs = [self.lifted[i] if j < n_data else i for j, i in enumerate(inputs)]
+        outputs = []
+        for name in node.output:
+            if name:
+                self.lifted[name] = name + "__2d"
+            outputs.append(self.lifted[name] if name else "")
+        self.nodes.append(helper.make_node(op, inputs, outputs, name=(node.name + "__2d") if node.name else "",
+                                           **attrs))
