@@ -153,8 +153,8 @@ def energy_from_band(f: np.ndarray, fs: float, integrate_s: float = 0.15) -> tup
     return e, d
 
 
-def lead_energy_and_slope(f: np.ndarray, fs: float, on=None, integrate_s: float = 0.15
-                          ) -> tuple[np.ndarray, np.ndarray]:
+def lead_energy_and_slope(f: np.ndarray, fs: float, on=None, integrate_s: float = 0.15, with_slope: bool = True
+                          ) -> tuple[np.ndarray, np.ndarray | None]:
     """Each lead's :func:`energy_from_band` energy and one slope row: the absolute derivative of lead 0 where
     ``on`` (bool, per sample; None: everywhere), of lead 1 elsewhere. The derivatives are not kept: a long
     recording's temporaries are two rows of one lead. The same values as from :func:`energy_from_band`.
@@ -163,20 +163,69 @@ def lead_energy_and_slope(f: np.ndarray, fs: float, on=None, integrate_s: float 
     ----------
     f : ndarray, shape (n_leads, n_samples)
         The leads band-passed (at least one; a second is used where ``on`` is False).
+    with_slope : bool
+        False: no slope row (None; :func:`slope_at` gives its values where they are needed) and one scratch
+        row instead of two, for a long recording.
     """
     f = np.asarray(f, dtype=np.float64)
-    e, slope = np.empty_like(f), np.empty(f.shape[-1])
+    e, slope = np.empty_like(f), (np.empty(f.shape[-1]) if with_slope else None)
     if f.shape[-1] == 0:
         return e, slope
-    d, a = np.empty(f.shape[-1]), np.empty(f.shape[-1])
+    # without a slope row (a long recording), one scratch row: the level is computed twice instead of copied
+    d, a = np.empty(f.shape[-1]), (np.empty(f.shape[-1]) if with_slope else None)
     for i in range(f.shape[0]):
         gradient_into(f[i], d)
-        if i == 0:
+        if slope is None:
+            pass
+        elif i == 0:
             np.abs(d, out=slope)
         elif i == 1 and on is not None:
             np.abs(d, out=slope, where=~np.asarray(on, dtype=bool))
-        _energy_of_derivative(d, fs, integrate_s, e[i], a, d)  # d is free once its square is integrated
+        if a is None:
+            _energy_of_derivative_one_row(d, fs, integrate_s, e[i])
+        else:
+            _energy_of_derivative(d, fs, integrate_s, e[i], a, d)  # d is free once its square is integrated
     return e, slope
+
+
+def _energy_of_derivative_one_row(d: np.ndarray, fs: float, integrate_s: float, e: np.ndarray) -> None:
+    """:func:`_energy_of_derivative` with ``d`` as its only scratch row (overwritten): the same values. The
+    level's 5th percentile destroys the row it is taken on, so the level is filtered again from ``e`` after it
+    (ndimage's 1-D filters give the same values in place, ``tests/test_lean_arrays.py``)."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    def level_into(out):
+        maximum_filter1d(e, size=max(1, int(round(2 * fs))), output=out)
+        uniform_filter1d(out, size=max(1, int(round(8 * fs))), output=out)
+
+    uniform_filter1d(np.square(d, out=d), size=max(1, int(round(integrate_s * fs))), output=e)
+    level_into(d)
+    floor = np.percentile(d, 5, overwrite_input=True) + 1e-12
+    level_into(d)
+    np.maximum(d, floor, out=d)
+    np.divide(e, d, out=e)
+
+
+def slope_at(f: np.ndarray, on, idx: np.ndarray) -> np.ndarray:
+    """The slope row of :func:`lead_energy_and_slope` at the sample indices ``idx`` only (any shape): the same
+    values, computed from the band-passed leads ``f`` there, without a row of the whole signal's length."""
+    idx = np.asarray(idx, dtype=np.int64)
+    n = f.shape[-1]
+
+    def grad(row):
+        if n < 2:
+            return np.gradient(row)[idx]
+        nxt, prv = np.minimum(idx + 1, n - 1), np.maximum(idx - 1, 0)
+        g = np.subtract(row[nxt], row[prv])
+        inner = (idx > 0) & (idx < n - 1)
+        g[inner] /= 2.0  # the interior's central difference; the ends' one-sided differences are not halved
+        return g
+
+    out = np.abs(grad(f[0]))
+    if f.shape[0] > 1 and on is not None:
+        off = ~np.asarray(on, dtype=bool)[idx]
+        out[off] = np.abs(grad(f[1])[off])
+    return out
 
 
 def gradient_into(f: np.ndarray, out: np.ndarray) -> np.ndarray:

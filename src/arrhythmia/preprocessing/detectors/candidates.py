@@ -12,6 +12,9 @@ import numpy as np
 NEIGHBOURS = 8
 """Beats of ``B`` on each side that a candidate is compared with."""
 WINDOW_S = 0.07
+CORR_BLOCK = 1 << 14
+"""Windows cut, and candidates whose neighbour correlation is computed, at a time (a 24-hour recording has
+about 400,000 candidates)."""
 FEATURE_NAMES = ("corr", "lead0", "lead1", "rr_prev", "rr_next", "first_pass", "sqi0", "sqi1", "energy", "density",
                  "prominence")
 """Columns of :func:`candidate_features`, in order."""
@@ -30,19 +33,22 @@ def unit_windows(wide: np.ndarray, fs: float, at: np.ndarray, half_s: float = WI
     """Both leads' waveform around each sample of ``at``, mean removed, concatenated, unit norm: (n, n_features)."""
     h = int(round(half_s * fs))
     off = np.arange(-h, h + 1, max(1, int(round(step * fs / 360.0))))
-    idx = np.clip(at[:, None] + off[None, :], 0, wide.shape[1] - 1)
-    w = wide[:, idx]
-    w = w - w.mean(axis=2, keepdims=True)
-    w = np.concatenate(list(w), axis=1)
-    return w / (np.linalg.norm(w, axis=1, keepdims=True) + 1e-12)
+    out = np.empty((len(at), wide.shape[0] * off.size))
+    for a in range(0, len(at), CORR_BLOCK):  # a block of windows at a time: row by row, the same values
+        idx = np.clip(at[a:a + CORR_BLOCK, None] + off[None, :], 0, wide.shape[1] - 1)
+        w = wide[:, idx]
+        w = w - w.mean(axis=2, keepdims=True)
+        w = np.concatenate(list(w), axis=1)
+        out[a:a + CORR_BLOCK] = w / (np.linalg.norm(w, axis=1, keepdims=True) + 1e-12)
+    return out
 
 
 def gap_candidates(e: np.ndarray, fs: float, beats: np.ndarray, min_energy: float = 0.02) -> np.ndarray:
     """Peaks of ``e`` above ``min_energy``, 200 ms apart, farther than 200 ms from every beat (edges included)."""
-    from scipy.signal import find_peaks
+    from .maxima import find_peaks_lean
 
-    cand, _ = find_peaks(np.r_[0.0, e, 0.0], distance=max(1, int(0.2 * fs)), height=min_energy)
-    cand = cand - 1  # the zero padding lets a peak at the very edge count
+    # as if zero-padded: a peak at the very edge counts
+    cand = find_peaks_lean(e, distance=max(1, int(0.2 * fs)), height=min_energy, pad_edges=True)
     if beats.size == 0 or cand.size == 0:
         return cand.astype(np.int64)
     j = np.searchsorted(beats, cand)
@@ -122,22 +128,29 @@ def window_max(x: np.ndarray, at: np.ndarray, half: int) -> np.ndarray:
     """``scipy.ndimage.maximum_filter1d(x, 2 * half + 1)`` at the samples ``at`` only, without a filtered copy of
     a long recording's whole ``x``. The window is clipped at the ends: for a maximum that equals the filter's
     ``reflect`` edges, whose mirrored samples all lie inside the clipped window already."""
-    idx = np.asarray(at, dtype=np.int64)[:, None] + np.arange(-half, half + 1)[None, :]
-    return x[np.clip(idx, 0, x.size - 1)].max(axis=1)
+    at = np.asarray(at, dtype=np.int64)
+    off = np.arange(-half, half + 1)
+    out = np.empty(at.size, dtype=x.dtype)
+    for a in range(0, at.size, CORR_BLOCK):  # a block at a time: no (candidates x window) index table
+        out[a:a + CORR_BLOCK] = x[np.clip(at[a:a + CORR_BLOCK, None] + off[None, :], 0, x.size - 1)].max(axis=1)
+    return out
 
 
 def neighbour_correlation(wide: np.ndarray, fs: float, beats: np.ndarray, cand: np.ndarray, first: np.ndarray,
                           j: np.ndarray) -> np.ndarray:
     """Best correlation of each candidate's two-lead waveform with one of the ``NEIGHBOURS`` beats of ``beats``
     on each side of index ``j`` (itself excluded when it is one of them)."""
-    zb, zc = unit_windows(wide, fs, beats), unit_windows(wide, fs, cand)
+    zb = unit_windows(wide, fs, beats)
     corr = np.full(cand.size, -1.0)
-    for k in range(-NEIGHBOURS, NEIGHBOURS + 1):
-        jj = j + k
-        ok = (jj >= 0) & (jj < beats.size)
-        jj = np.clip(jj, 0, beats.size - 1)
-        ok &= ~(first & (beats[jj] == cand))
-        corr = np.where(ok, np.maximum(corr, (zc * zb[jj]).sum(axis=1)), corr)
+    for a in range(0, cand.size, CORR_BLOCK):  # a block of candidates at a time: the same values, row by row
+        c, f, jb = cand[a:a + CORR_BLOCK], first[a:a + CORR_BLOCK], j[a:a + CORR_BLOCK]
+        zc, best = unit_windows(wide, fs, c), corr[a:a + CORR_BLOCK]
+        for k in range(-NEIGHBOURS, NEIGHBOURS + 1):
+            jj = jb + k
+            ok = (jj >= 0) & (jj < beats.size)
+            jj = np.clip(jj, 0, beats.size - 1)
+            ok &= ~(f & (beats[jj] == c))
+            best[...] = np.where(ok, np.maximum(best, (zc * zb[jj]).sum(axis=1)), best)
     return corr
 
 

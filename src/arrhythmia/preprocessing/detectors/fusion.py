@@ -32,15 +32,22 @@ saw. Given one lead, it is used as both leads.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .base import Detection, check_signal, empty_detection, lead_energy_and_slope, too_short_or_flat
+from .base import Detection, check_signal, empty_detection, lead_energy_and_slope, slope_at, too_short_or_flat
 
 NAME = "fusion"
 SUMMARY = "both leads: Pan-Tompkins on the mean energy, then each candidate kept by a logistic model (fit on DS1)"
 LEADS = 2
 REFRACTORY_S = 0.2
 KEEP_ABOVE = 0.5
+PLACE_BLOCK = 1 << 14
+"""Beats placed on their R peak at a time (:func:`place`)."""
+LEAN_ABOVE = 1 << 20
+"""Samples at the working rate (about 2.4 hours) above which the first pass's slope row is not made: its values
+are computed at the candidates only (:func:`.base.slope_at`, the same values); below, the whole row is quicker."""
 
 WEIGHTS = np.array([1.53356, 1.94745, 1.53464, 1.28973, -1.92624, 0.555233, -1.92449, 2.68075, 6.30798, 0.576458,
                     0.18223, 0.120209, 0.904889, 0.767819, -0.296721, 0.945039, 0.616269, 1.80237])
@@ -80,7 +87,9 @@ def first_pass(x: np.ndarray, fs: float, chunk_s: float | None = None) -> dict:
     # a lead that is off (flat) in a second takes no part in the mean energy there, nor in the slope
     sw = int(round(SEGMENT_S * fs)) // k
     on = np.repeat(~flat_segments(band, sw), sw, axis=1)[:, : band.shape[1]]  # bool: a float copy is 8x larger
-    lead_energy, slope = lead_energy_and_slope(band, fw, on[0])
+    # a long recording's slope row (T-wave test) is not made: read from the band-passed leads at the candidates
+    row = band.shape[1] <= LEAN_ABOVE
+    lead_energy, slope = lead_energy_and_slope(band, fw, on[0], with_slope=row)
     # the mean over the leads that are on: the same values as (lead_energy * on).sum(0) / max(on.sum(0), 1) with
     # on as floats (the energies are finite and >= 0), without a float row per lead
     energy = lead_energy[0] * on[0]
@@ -88,8 +97,12 @@ def first_pass(x: np.ndarray, fs: float, chunk_s: float | None = None) -> dict:
         np.add(energy, lead_energy[i], out=energy, where=on[i])
     count = on.sum(axis=0, dtype=np.uint8)
     np.divide(energy, count, out=energy, where=count > 1)
-    del on, count
+    del count
+    if not row:
+        slope = functools.partial(slope_at, band, on[0].copy())
+    del on
     beats, thr = adaptive_pass(energy, slope, fw, REFRACTORY_S)
+    del slope
     quality = signal_quality(x, fs, beats * k, band=band)
     return {"k": k, "fs_work": fw, "band": band, "lead_energy": lead_energy, "energy": energy, "beats": beats,
             "threshold": thr, "quality": quality}
@@ -119,13 +132,16 @@ def place(lead0: np.ndarray, fs: float, at: np.ndarray) -> np.ndarray:
     from scipy.ndimage import uniform_filter1d
 
     w = int(round(0.08 * fs))
-    idx = np.clip(at[:, None] + np.arange(-w, w + 1)[None, :], 0, lead0.size - 1)
-    seg = lead0[idx]
     m = max(1, int(round(0.008 * fs)))
-    if m > 1:
-        seg = uniform_filter1d(seg, size=m, axis=1, mode="nearest")
-    seg = seg - np.median(seg, axis=1, keepdims=True)
-    return idx[np.arange(idx.shape[0]), np.abs(seg).argmax(axis=1)].astype(np.int64)
+    out = np.empty(len(at), np.int64)
+    for a in range(0, len(at), PLACE_BLOCK):  # a block of beats at a time: row by row, the same values
+        idx = np.clip(at[a:a + PLACE_BLOCK, None] + np.arange(-w, w + 1)[None, :], 0, lead0.size - 1)
+        seg = lead0[idx]
+        if m > 1:
+            seg = uniform_filter1d(seg, size=m, axis=1, mode="nearest")
+        seg = seg - np.median(seg, axis=1, keepdims=True)
+        out[a:a + PLACE_BLOCK] = idx[np.arange(idx.shape[0]), np.abs(seg).argmax(axis=1)]
+    return out
 
 
 def keep_likeliest(samples: np.ndarray, prob: np.ndarray, min_gap: int) -> np.ndarray:

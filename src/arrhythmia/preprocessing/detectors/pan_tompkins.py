@@ -29,6 +29,17 @@ SUMMARY = "Pan-Tompkins-style, first lead only: adaptive thresholds, search-back
 LEADS = 1
 
 
+def _window_max(slope, at: np.ndarray, half: int, n: int, block: int = 1 << 14) -> np.ndarray:
+    """Largest ``slope`` within +/-``half`` samples of each of ``at`` (clipped to the signal), a block at a time."""
+    off = np.arange(-half, half + 1)
+    top = (slope.size if not callable(slope) else n) - 1
+    out = np.empty(at.size)
+    for i in range(0, at.size, block):
+        win = np.clip(at[i:i + block, None] + off[None, :], 0, top)
+        out[i:i + block] = (slope(win) if callable(slope) else slope[win]).max(axis=1)
+    return out
+
+
 def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float = 0.25,
                   searchback: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Pan-Tompkins decisions over the candidate peaks of an energy signal.
@@ -37,8 +48,9 @@ def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float
     ----------
     e : ndarray, shape (n_samples,)
         QRS energy (:func:`.base.qrs_energy`).
-    slope : ndarray, shape (n_samples,)
-        Absolute derivative of the band-passed lead (for T-wave rejection).
+    slope : ndarray, shape (n_samples,), or callable
+        Absolute derivative of the band-passed lead (for T-wave rejection), or a function giving its values at
+        an array of sample indices (:func:`.base.slope_at`: a long recording's row is never made).
     fs : float
         Hz.
     refractory : float
@@ -53,17 +65,16 @@ def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float
     threshold : ndarray of float64
         The threshold each was accepted under.
     """
-    from scipy.signal import find_peaks
+    from .maxima import find_peaks_lean
 
     ref_n = int(round(refractory * fs))
-    cand, _ = find_peaks(e, distance=ref_n)
+    cand = find_peaks_lean(e, distance=ref_n)
     if cand.size == 0:
         return np.zeros(0, np.int64), np.zeros(0)
     half = int(round(0.075 * fs))
     # plain Python floats and ints in the loop: numpy scalars would make it several times slower
     cand_l, val = cand.tolist(), e[cand].tolist()
-    win = np.clip(cand[:, None] + np.arange(-half, half + 1)[None, :], 0, slope.size - 1)
-    cand_slope = slope[win].max(axis=1).tolist()
+    cand_slope = _window_max(slope, cand, half, e.size).tolist()
     init = e[: int(2 * fs)]
     spk = 0.25 * float(init.max())
     npk = 0.5 * float(init.mean())
