@@ -103,7 +103,10 @@ HISTORY_TEXT = [
     "its figures (decided before the run: `annotate` runs the check, and the shipped figures must be what "
     "`annotate` does): whole pipeline S 39.4 / 67.0, V 96.5 / 93.8 (build 11: S 38.8 / 68.5); DS2's AF episode "
     "duration Se 97.3 %, +P 64.4 % (build 11: 98.7 / 59.9); the review rule flagged 2.2 % of DS2's beats, holding "
-    "20.6 % of the errors (shipped, and the shipped model).",
+    "20.6 % of the errors (shipped, and the shipped model). The run used the script as of commit 390c1aa; its "
+    "config's `test.networks_from` entry was added to the run's config by hand before the copy (the script "
+    "writes it since), and the document was rendered with `--render-only`. The relabelling `af-nn-relabel` was "
+    "chosen in a cross-validation whose AF episodes had no P-wave check.",
 ]
 DS2_LOOKS = 13
 """How many times DS2 has been looked at so far (one per build evaluated on it, shipped or not; build k was look k).
@@ -164,7 +167,7 @@ def build(chosen: dict, data: Path, work: Path, ship: bool = True) -> dict:
 def reevaluate(data: Path, work: Path, ship: bool = True) -> dict:
     """The shipped bundle's networks and settings, evaluated again on DS2 through today's pipeline (a new look)."""
     if work.exists():
-        shutil.rmtree(work)
+        raise SystemExit(f"{work}: exists; --reevaluate writes a new folder (give another --work)")
     work.mkdir(parents=True)
     for f in (CONFIG, ONNX, WEIGHTS, HISTORY):
         shutil.copy2(PACKAGE / f, work / f)

@@ -5,10 +5,9 @@
 From the reference beat times and labels of each record, the shipped RR-based AF detector
 (:func:`arrhythmia.rhythm.af.detect_af`, intervals at ventricular beats left out) gives its episodes; each
 episode's P-region coherence (:func:`arrhythmia.rhythm.p_waves.episode_coherence`) is measured on the record's
-MLII lead (else its first) over the beats the reference calls normal (AAMI N: N, L, R, e, j). An episode counts
-as AF when at least half of it lies in reference AF. On DS1's records alone, the threshold is the one that loses
-the fewest seconds (AF seconds of the episodes dropped plus non-AF seconds of those kept), the middle of the best
-interval between two measured coherences. The figures of DS2 and of the four paced and other records are then
+MLII lead (else its first) over the beats the reference calls normal (AAMI N: N, L, R, e, j). On DS1's records
+alone, the threshold is the one that loses the fewest seconds (the reference-AF seconds of the episodes dropped
+plus the other seconds of those kept), the middle of the best interval between two measured coherences. The figures of DS2 and of the four paced and other records are then
 shown with that threshold, as a check: nothing is chosen on them. Episode duration Se and +P from 5:00 (epicmp
 -A), pooled.
 """
@@ -126,7 +125,10 @@ def render(rows, threshold: float, loss: float) -> str:
               "statistic and the rule (drop an episode at or above one threshold; keep one with fewer than 8 normal "
               "beats) were fixed before any record was looked at; a first throwaway run of the same measure printed "
               "every record's episodes, DS2's among them, and nothing was changed after it but the threshold, "
-              "chosen by the rule above on DS1 alone. What it does not fix: the RR detector's false AF in 200 (low "
+              "chosen by the rule above on DS1 alone. Those views of DS2 (reference beats, the AF detector alone, "
+              "no classifier) are not counted among the looks at DS2 of docs/default_model.md, which count "
+              "evaluations of a shipped or candidate build. What it does not fix: the RR detector's false AF in 200 "
+              "(low "
               "coherence although the reference has no AF: probably the T waves of its frequent ventricular "
               "ectopics falling into the P region at varying times; not examined further) and 222 (atrial flutter "
               "and junctional rhythm, which have no P wave before the QRS either); and it loses 217's AF (a paced "

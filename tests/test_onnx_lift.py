@@ -100,6 +100,28 @@ def test_a_pool_whose_indices_are_read_is_left_1d():
     lifted = lift_conv1d(m)
     pool = next(n for n in lifted.graph.node if n.op_type == "MaxPool")
     assert list(pool.input) == ["c"]  # the conv before it is lifted, the pool reads its 3-D twin
+    assert lift_conv1d(lifted) is lifted  # the pool left 1-D is not something left to do
     x = rng.standard_normal((4, 1, 10)).astype(np.float32)
     for a, b in zip(_run(m, {"x": x}), _run(lifted, {"x": x})):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_shared_weights_inputs_that_are_initializers_and_taken_names():
+    rng = np.random.default_rng(3)
+    w = numpy_helper.from_array(rng.standard_normal((2, 2, 3)).astype(np.float32), "w")
+    v = numpy_helper.from_array(rng.standard_normal((2, 2, 3)).astype(np.float32), "v")  # also a graph input
+    nodes = [helper.make_node("Conv", ["x", "w"], ["x__2d"], pads=[1, 1]),  # a name the rewrite would choose
+             helper.make_node("Conv", ["x__2d", "w"], ["b"], pads=[1, 1]),  # the same weight again
+             helper.make_node("Conv", ["b", "v"], ["c"], kernel_shape=[3], pads=[1, 1])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2, 12]),
+                                       helper.make_tensor_value_info("v", TensorProto.FLOAT, [2, 2, 3])],
+                          [helper.make_tensor_value_info("c", TensorProto.FLOAT, ["n", 2, 12])], [w, v])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+    lifted = lift_conv1d(m)
+    assert sum(i.name.startswith("w__2d") for i in lifted.graph.initializer) == 1
+    assert "v" in {i.name for i in lifted.graph.initializer}  # still there, and still a default for the feed
+    x = rng.standard_normal((3, 2, 12)).astype(np.float32)
+    other = rng.standard_normal((2, 2, 3)).astype(np.float32)
+    for feeds in ({"x": x}, {"x": x, "v": other}):  # the input overrides the initializer in both graphs
+        np.testing.assert_allclose(_run(m, feeds)[0], _run(lifted, feeds)[0], rtol=1e-5, atol=1e-5)
+    assert lift_conv1d(lifted) is lifted

@@ -3,14 +3,15 @@
 onnxruntime's CPU provider runs 2-D convolutions in a blocked channel layout
 (NCHWc) with vectorised kernels, and 1-D ones through a generic path: on the
 shipped model (three small CNNs over 2,271 beats of 4 x 300 samples), the
-same arithmetic takes about half the time as 2-D (``benchmarks/bench_archive.py``
+same arithmetic takes about half the time as 2-D (``benchmarks/bench_network.py``
 and docs/benchmarks.md). :func:`lift_conv1d` rewrites a graph so that every
 1-D ``Conv``/``MaxPool``/``AveragePool`` and the element-wise nodes between
 them work on (batch, channels, 1, samples) tensors; a tensor goes back to
 three dimensions (``Squeeze``) only where a node that was not lifted, or the
 graph's output, reads it. The weights are the same numbers with an axis
 added, so the outputs agree with the 1-D graph up to the summation order of
-the kernels (``tests/test_onnx_lift.py`` checks every registered model).
+the kernels (``tests/test_onnx_lift.py`` checks hand-built graphs, ``tests/test_models_contract.py`` every
+registered model's export).
 """
 
 from __future__ import annotations
@@ -72,11 +73,17 @@ def lift_conv1d(model):
     from onnx import numpy_helper
 
     g = model.graph
-    inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
-    if not any(n.op_type in ("Conv",) + POOLS and _is_1d(n, inits) for n in g.node):
-        return model
+    inputs = {i.name for i in g.input}
+    # an initializer that is also a graph input may be fed at run time: not a constant weight
+    inits = {i.name: numpy_helper.to_array(i) for i in g.initializer if i.name not in inputs}
+    if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for n in g.node for a in n.attribute):
+        return model  # subgraphs (If, Loop, Scan) may read outer tensors by name: left as they are
+    names = inputs | {i.name for i in g.initializer} | {o for n in g.node for o in n.output} | {
+        o.name for o in g.output}
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 18)
-    lifter = _Lifter(inits, {i.name for i in g.input}, axes_as_input=opset >= 13)
+    lifter = _Lifter(inits, inputs, axes_as_input=opset >= 13, taken=names)
+    if not any(lifter.kind(n) == "lift" for n in g.node):
+        return model
     for node in g.node:
         lifter.visit(node)
     for out in g.output:
@@ -88,8 +95,8 @@ def lift_conv1d(model):
     new.graph.node.extend(lifter.nodes)
     new.graph.initializer.extend(lifter.new_inits)
     if lifter.axes_as_input:
-        new.graph.initializer.append(numpy_helper.from_array(np.array([2], np.int64), _AXES))
-    used = {i for n in new.graph.node for i in n.input}
+        new.graph.initializer.append(numpy_helper.from_array(np.array([2], np.int64), lifter.axes))
+    used = {i for n in new.graph.node for i in n.input} | inputs | {o.name for o in g.output}
     keep = [i for i in new.graph.initializer if i.name in used]
     del new.graph.initializer[:]
     new.graph.initializer.extend(keep)
@@ -101,25 +108,36 @@ def lift_conv1d(model):
 class _Lifter:
     """The rewrite's state over the graph's nodes, in order: which tensors have a lifted (4-D) twin."""
 
-    def __init__(self, inits: dict, inputs: set, axes_as_input: bool):
+    def __init__(self, inits: dict, inputs: set, axes_as_input: bool, taken: set):
         self.inits = inits
         self.axes_as_input = axes_as_input
         self.lifted: dict[str, str] = {}  # 3-D name -> its lifted (4-D) name
         self.plain: set[str] = set(inputs) | set(inits)  # names whose 3-D tensor exists
         self.nodes: list = []
         self.new_inits: list = []
+        self.weights: dict[str, str] = {}  # a weight shared by several convolutions is lifted once
+        self.taken = set(taken)
+        self.axes = self.fresh(_AXES)
+
+    def fresh(self, base: str) -> str:
+        """A tensor name not used anywhere in the graph yet."""
+        name, k = base, 1
+        while name in self.taken:
+            name, k = f"{base}_{k}", k + 1
+        self.taken.add(name)
+        return name
 
     def _axis_node(self, op: str, src: str, dst: str):
         from onnx import helper
 
         if self.axes_as_input:
-            return helper.make_node(op, [src, _AXES], [dst])
+            return helper.make_node(op, [src, self.axes], [dst])
         return helper.make_node(op, [src], [dst], axes=[2])
 
     def lift(self, name: str) -> str:
         """The lifted twin of ``name``, made by an ``Unsqueeze`` the first time it is asked for."""
         if name not in self.lifted:
-            self.lifted[name] = name + "__2d"
+            self.lifted[name] = self.fresh(name + "__2d")
             self.nodes.append(self._axis_node("Unsqueeze", name, self.lifted[name]))
         return self.lifted[name]
 
@@ -129,7 +147,8 @@ class _Lifter:
             self.nodes.append(self._axis_node("Squeeze", self.lifted[name], name))
             self.plain.add(name)
 
-    def _kind(self, node) -> str | None:
+    def kind(self, node) -> str | None:
+        """'lift', 'through' (works on lifted tensors as it is) or None (left as it is)."""
         op = node.op_type
         extra = [o for o in node.output[1:] if o]
         if extra and op != "Dropout":  # a pool's indices, batch-norm statistics: left as they are
@@ -146,7 +165,7 @@ class _Lifter:
         """Append ``node`` to the new graph: lifted, passed through on lifted tensors, or as it is."""
         from onnx import helper, numpy_helper
 
-        kind = self._kind(node)
+        kind = self.kind(node)
         if kind is None:
             for name in node.input:
                 self.need_plain(name)
@@ -161,9 +180,11 @@ class _Lifter:
                 w = self.inits.get(inputs[1])
                 if w is not None:
                     k_default = int(w.shape[-1])
-                    w_name = inputs[1] + "__2d"
-                    self.new_inits.append(numpy_helper.from_array(np.ascontiguousarray(w[:, :, None, :]), w_name))
-                    inputs[1] = w_name
+                    if inputs[1] not in self.weights:
+                        self.weights[inputs[1]] = self.fresh(inputs[1] + "__2d")
+                        self.new_inits.append(numpy_helper.from_array(np.ascontiguousarray(w[:, :, None, :]),
+                                                                      self.weights[inputs[1]]))
+                    inputs[1] = self.weights[inputs[1]]
                 else:
                     inputs[1] = self.lift(inputs[1])
             attrs = _lifted_attrs(attrs, k_default)
@@ -173,7 +194,7 @@ class _Lifter:
         outputs = []
         for name in node.output:
             if name:
-                self.lifted[name] = name + "__2d"
+                self.lifted[name] = self.fresh(name + "__2d")
             outputs.append(self.lifted[name] if name else "")
         self.nodes.append(helper.make_node(op, inputs, outputs, name=(node.name + "__2d") if node.name else "",
                                            **attrs))

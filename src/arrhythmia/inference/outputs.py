@@ -74,7 +74,9 @@ def write_outputs(ann, out: Path, model_info: dict, review_below: float | dict =
     see :func:`arrhythmia.io.wfdb_io.wfdb_record_name`) and, when given, the
     input it was read from (``source``, an absolute path); the detector that
     ran, the unreadable time and stretches (no beat is classified there, so
-    they count in no burden figure), the AF/flutter episodes and burden, and
+    they count in no burden figure), the AF/flutter episodes and burden, the
+    irregular stretches not called AF for their P waves
+    (``af_dropped_for_p_waves``: start, end, coherence), and
     what the label-free adaptation did. ``review_below``: one threshold, or one per class
     (:func:`arrhythmia.evaluation.calibration.review_mask`).
     """

@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -123,11 +124,29 @@ def _remove_owned(folder: Path, marker: dict | None, keep=()) -> None:
             pass
 
 
-def _default_mode(full: int) -> int:
-    """``full`` (0o666 for a file, 0o777 for a folder) less the process's umask."""
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux), else by setting and
+    restoring it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
-    return full & ~mask
+    return mask
+
+
+def _default_mode(full: int) -> int:
+    """``full`` (0o666 for a file, 0o777 for a folder) less the process's umask."""
+    return full & ~_umask()
+
+
+def _chmod(path, full: int) -> None:
+    """The mode a plain open/mkdir would have given; a file system without POSIX modes keeps its own."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, _default_mode(full))
 
 
 def created() -> str:
@@ -239,7 +258,7 @@ class OutputFolder:
         files = _files_under(tmp)
         if not self.out.exists():
             _write_marker(tmp, self.command, self.inputs, files, extra=self.extra)
-            os.chmod(tmp, _default_mode(0o777))  # mkdtemp's 0700, as a plain mkdir would have made it
+            _chmod(tmp, 0o777)  # mkdtemp's 0700, as a plain mkdir would have made it
             os.replace(tmp, self.out)  # one rename: the whole folder appears at once
             return
         _remove_owned(self.out, self._marker, keep=files)
@@ -343,7 +362,7 @@ class OutputFile:
         tmp = Path(name)
         try:
             yield tmp
-            os.chmod(tmp, _default_mode(0o666))  # mkstemp's 0600, as a plain open() would have made it
+            _chmod(tmp, 0o666)  # mkstemp's 0600, as a plain open() would have made it
             os.replace(tmp, self.path)
         finally:
             tmp.unlink(missing_ok=True)

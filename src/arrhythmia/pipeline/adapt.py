@@ -163,7 +163,8 @@ def relabel_in_nn_af(proba: np.ndarray, samples, episodes, fs: float) -> tuple[n
     samples : array_like of int, shape (n,)
         The beats' R peaks, ascending.
     episodes : ndarray, shape (m, 2)
-        The AF/flutter episodes found on every interval not at a ventricular beat (annotate's).
+        The AF/flutter episodes found on every interval not at a ventricular beat (annotate's, after its P-wave
+        check; the cross-validation that chose this relabelling had the RR episodes alone).
     fs : float
         Sampling rate of ``samples``, Hz.
 

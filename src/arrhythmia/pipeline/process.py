@@ -236,7 +236,9 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
 
     Detections in unreadable stretches (:mod:`arrhythmia.preprocessing.quality`) become beats of class Q: no S or
     V is invented in noise, the beat still counts as detected, and no burden figure counts it. AF episodes
-    (:func:`arrhythmia.rhythm.af.detect_af`) are found from the readable beats' RR intervals; the bundle's
+    (:func:`arrhythmia.rhythm.af.detect_af`) are found from the readable beats' RR intervals, and an episode
+    whose beats called N share one P wave is dropped (:mod:`arrhythmia.rhythm.p_waves`; listed in
+    ``af_dropped``); the bundle's
     ``postprocess`` settings say whether S beats inside them are relabelled N (``af_relabel``), or only those
     where AF is also seen on the intervals between beats called N (``af_relabel_nn``,
     :func:`arrhythmia.pipeline.adapt.relabel_in_nn_af`).
