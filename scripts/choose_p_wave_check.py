@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from arrhythmia.datasets.records import DS1, DS2, MITDB_RECORDS  # noqa: E402
 from arrhythmia.environment import cpu_model  # noqa: E402
-from arrhythmia.evaluation.episodes import compare_episodes, episodes_from_rhythm  # noqa: E402
+from arrhythmia.evaluation.episodes import compare_episodes, episodes_from_rhythm, gross_episodes  # noqa: E402
 from arrhythmia.rhythm.af import AF_LABEL, detect_af  # noqa: E402
 from arrhythmia.rhythm.p_waves import MAX_COHERENCE, episode_coherence  # noqa: E402
 
@@ -78,6 +78,7 @@ def choose(rows) -> tuple[float, float]:
 
 
 def scored(rows, threshold: float | None) -> dict:
+    """Pooled episode figures (exact pooled durations) of ``rows``' episodes, with the check or without."""
     comps = []
     for r in rows:
         ep = r["episodes"]
@@ -85,14 +86,9 @@ def scored(rows, threshold: float | None) -> dict:
             ep = ep[~(r["coherence"] >= threshold)]
         comps.append(compare_episodes(r["ref"], ep.reshape(-1, 2), r["fs"], start_s=300.0, end_sample=r["n"],
                                       record=r["record"]))
-    ro = sum(c.ref_overlap / c.fs for c in comps)
-    rd = sum(c.ref_duration / c.fs for c in comps)
-    to = sum(c.test_overlap / c.fs for c in comps)
-    td = sum(c.test_duration / c.fs for c in comps)
-    n = {k: sum(getattr(c, k) for c in comps) for k in ("tps", "fn", "tpp", "fp")}
-    return {"se": ro / rd if rd else float("nan"), "ppv": to / td if td else float("nan"), "ref_s": rd,
-            "test_s": td, "episode_se": n["tps"] / (n["tps"] + n["fn"]) if n["tps"] + n["fn"] else float("nan"),
-            "episode_ppv": n["tpp"] / (n["tpp"] + n["fp"]) if n["tpp"] + n["fp"] else float("nan")}
+    g = gross_episodes(comps)
+    return {"se": g.pooled_duration_se, "ppv": g.pooled_duration_ppv, "ref_s": g.ref_duration_ms / 1000,
+            "test_s": g.test_duration_ms / 1000, "episode_se": g.episode_se, "episode_ppv": g.episode_ppv}
 
 
 def pct(x: float) -> str:

@@ -92,11 +92,10 @@ def episode_coherence(lead, fs: float, episodes, beats, normal) -> np.ndarray:
     -------
     ndarray of float, shape (k,)
     """
-    from scipy.signal import butter, sosfiltfilt
+    from ..preprocessing.filters import bandpass
 
     lead = np.asarray(lead)
     t = np.asarray(beats, dtype=np.int64)[np.asarray(normal, dtype=bool)]
-    sos = butter(2, BAND_HZ, btype="bandpass", fs=fs, output="sos")
     m, piece = int(round(MARGIN_S * fs)), max(1, int(round(PIECE_S * fs)))
     out = []
     for start, end in np.asarray(episodes, dtype=np.int64).reshape(-1, 2):
@@ -108,9 +107,9 @@ def episode_coherence(lead, fs: float, episodes, beats, normal) -> np.ndarray:
         for a in range(int(start), int(end), piece):  # the beats of [a, a + piece), read with a margin
             mine = inside[(inside >= a) & (inside < a + piece)]
             lo, hi = max(0, a - m), min(lead.size, a + piece + m)
-            if mine.size == 0 or hi - lo <= 3 * (2 * len(sos) + 1):  # sosfiltfilt needs more than its padding
+            if mine.size == 0:
                 continue
-            f = sosfiltfilt(sos, np.asarray(lead[lo:hi], dtype=np.float64))
+            f = bandpass(lead[lo:hi], fs, BAND_HZ[0], BAND_HZ[1], order=2)  # a margin of seconds: never too short
             s_, r_, n_ = _p_sums(f, fs, mine - lo)
             total, rms_sum, n = total + s_, rms_sum + r_, n + n_
         out.append(_coherence(np.asarray(total, dtype=np.float64), rms_sum, n))

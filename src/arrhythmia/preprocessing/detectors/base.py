@@ -149,7 +149,8 @@ def energy_from_band(f: np.ndarray, fs: float, integrate_s: float = 0.15) -> tup
     a, b = np.empty(f.shape[-1]), np.empty(f.shape[-1])
     for i in np.ndindex(f.shape[:-1]):
         gradient_into(f[i], d[i])
-        _energy_of_derivative(d[i], fs, integrate_s, e[i], a, b)
+        np.copyto(b, d[i])  # the derivative is returned: its copy is the scratch
+        _energy_of_derivative(b, fs, integrate_s, e[i], a)
     return e, d
 
 
@@ -171,7 +172,7 @@ def lead_energy_and_slope(f: np.ndarray, fs: float, on=None, integrate_s: float 
     e, slope = np.empty_like(f), (np.empty(f.shape[-1]) if with_slope else None)
     if f.shape[-1] == 0:
         return e, slope
-    # without a slope row (a long recording), one scratch row: the level is computed twice instead of copied
+    # without a slope row (a long recording), one scratch row: the level is filtered twice instead of copied
     d, a = np.empty(f.shape[-1]), (np.empty(f.shape[-1]) if with_slope else None)
     for i in range(f.shape[0]):
         gradient_into(f[i], d)
@@ -181,29 +182,29 @@ def lead_energy_and_slope(f: np.ndarray, fs: float, on=None, integrate_s: float 
             np.abs(d, out=slope)
         elif i == 1 and on is not None:
             np.abs(d, out=slope, where=~np.asarray(on, dtype=bool))
-        if a is None:
-            _energy_of_derivative_one_row(d, fs, integrate_s, e[i])
-        else:
-            _energy_of_derivative(d, fs, integrate_s, e[i], a, d)  # d is free once its square is integrated
+        _energy_of_derivative(d, fs, integrate_s, e[i], a)
     return e, slope
 
 
-def _energy_of_derivative_one_row(d: np.ndarray, fs: float, integrate_s: float, e: np.ndarray) -> None:
-    """:func:`_energy_of_derivative` with ``d`` as its only scratch row (overwritten): the same values. The
-    level's 5th percentile destroys the row it is taken on, so the level is filtered again from ``e`` after it
-    (ndimage's 1-D filters give the same values in place, ``tests/test_lean_arrays.py``)."""
-    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+BLOCK = 1 << 14
+"""Rows (candidates, beats) whose windows the detectors gather at a time: no (n x window) table of a long
+recording's whole length."""
 
-    def level_into(out):
-        maximum_filter1d(e, size=max(1, int(round(2 * fs))), output=out)
-        uniform_filter1d(out, size=max(1, int(round(8 * fs))), output=out)
 
-    uniform_filter1d(np.square(d, out=d), size=max(1, int(round(integrate_s * fs))), output=e)
-    level_into(d)
-    floor = np.percentile(d, 5, overwrite_input=True) + 1e-12
-    level_into(d)
-    np.maximum(d, floor, out=d)
-    np.divide(e, d, out=e)
+def window_max(x, at: np.ndarray, half: int, n: int | None = None) -> np.ndarray:
+    """``scipy.ndimage.maximum_filter1d(x, 2 * half + 1)`` at the samples ``at`` only, without a filtered copy of
+    a long recording's whole ``x``, :data:`BLOCK` samples of ``at`` at a time. The window is clipped at the ends:
+    for a maximum that equals the filter's ``reflect`` edges, whose mirrored samples all lie inside the clipped
+    window already. ``x`` may also be a function giving the values at an index array (:func:`slope_at`), of
+    length ``n``."""
+    at = np.asarray(at, dtype=np.int64)
+    off = np.arange(-half, half + 1)
+    top = (n if callable(x) else x.size) - 1
+    out = np.empty(at.size)
+    for a in range(0, at.size, BLOCK):
+        win = np.clip(at[a:a + BLOCK, None] + off[None, :], 0, top)
+        out[a:a + BLOCK] = (x(win) if callable(x) else x[win]).max(axis=1)
+    return out
 
 
 def slope_at(f: np.ndarray, on, idx: np.ndarray) -> np.ndarray:
@@ -241,19 +242,28 @@ def gradient_into(f: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _energy_of_derivative(d: np.ndarray, fs: float, integrate_s: float, e: np.ndarray, a: np.ndarray,
-                          b: np.ndarray) -> None:
-    """Squared ``d`` integrated over ``integrate_s``, over its running level, into ``e``; ``a``, ``b``: scratch
-    of ``d``'s length (``b`` may be ``d`` itself, which is then overwritten)."""
+def _energy_of_derivative(d: np.ndarray, fs: float, integrate_s: float, e: np.ndarray, a: np.ndarray | None = None
+                          ) -> None:
+    """Squared ``d`` integrated over ``integrate_s``, over its running level, into ``e``; ``d`` is overwritten
+    (scratch). ``a``: a second scratch row of ``d``'s length for the level's copy that its 5th percentile
+    destroys; None (a long recording): the level is filtered a second time from ``e`` instead. The same values
+    either way (ndimage's 1-D filters give the same values in place, ``tests/test_lean_arrays.py``)."""
     from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-    uniform_filter1d(np.square(d, out=a), size=max(1, int(round(integrate_s * fs))), output=e)
-    maximum_filter1d(e, size=max(1, int(round(2 * fs))), output=a)
-    level = uniform_filter1d(a, size=max(1, int(round(8 * fs))), output=b)
-    np.copyto(a, level)
-    floor = np.percentile(a, 5, overwrite_input=True) + 1e-12
-    np.maximum(level, floor, out=level)
-    np.divide(e, level, out=e)
+    def level_into(out):
+        maximum_filter1d(e, size=max(1, int(round(2 * fs))), output=out)
+        uniform_filter1d(out, size=max(1, int(round(8 * fs))), output=out)
+
+    uniform_filter1d(np.square(d, out=d), size=max(1, int(round(integrate_s * fs))), output=e)
+    level_into(d)
+    if a is None:
+        floor = np.percentile(d, 5, overwrite_input=True) + 1e-12
+        level_into(d)
+    else:
+        np.copyto(a, d)
+        floor = np.percentile(a, 5, overwrite_input=True) + 1e-12
+    np.maximum(d, floor, out=d)
+    np.divide(e, d, out=e)
 
 
 def refine(x: np.ndarray, fs: float, peaks: np.ndarray, min_gap: int, filtered: np.ndarray | None = None,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .base import BLOCK, window_max
+
 NEIGHBOURS = 8
 """Beats of ``B`` on each side that a candidate is compared with."""
 WINDOW_S = 0.07
-CORR_BLOCK = 1 << 14
-"""Windows cut, and candidates whose neighbour correlation is computed, at a time (a 24-hour recording has
-about 400,000 candidates)."""
 FEATURE_NAMES = ("corr", "lead0", "lead1", "rr_prev", "rr_next", "first_pass", "sqi0", "sqi1", "energy", "density",
                  "prominence")
 """Columns of :func:`candidate_features`, in order."""
@@ -34,12 +33,12 @@ def unit_windows(wide: np.ndarray, fs: float, at: np.ndarray, half_s: float = WI
     h = int(round(half_s * fs))
     off = np.arange(-h, h + 1, max(1, int(round(step * fs / 360.0))))
     out = np.empty((len(at), wide.shape[0] * off.size))
-    for a in range(0, len(at), CORR_BLOCK):  # a block of windows at a time: row by row, the same values
-        idx = np.clip(at[a:a + CORR_BLOCK, None] + off[None, :], 0, wide.shape[1] - 1)
+    for a in range(0, len(at), BLOCK):  # a block of windows at a time: row by row, the same values
+        idx = np.clip(at[a:a + BLOCK, None] + off[None, :], 0, wide.shape[1] - 1)
         w = wide[:, idx]
         w = w - w.mean(axis=2, keepdims=True)
         w = np.concatenate(list(w), axis=1)
-        out[a:a + CORR_BLOCK] = w / (np.linalg.norm(w, axis=1, keepdims=True) + 1e-12)
+        out[a:a + BLOCK] = w / (np.linalg.norm(w, axis=1, keepdims=True) + 1e-12)
     return out
 
 
@@ -124,27 +123,15 @@ def candidate_features(lead_energy: np.ndarray, energy: np.ndarray, wide: np.nda
                      np.log(energy[cand] + 1e-3), np.log(dens), np.log(prom + 1e-3)], axis=1)
 
 
-def window_max(x: np.ndarray, at: np.ndarray, half: int) -> np.ndarray:
-    """``scipy.ndimage.maximum_filter1d(x, 2 * half + 1)`` at the samples ``at`` only, without a filtered copy of
-    a long recording's whole ``x``. The window is clipped at the ends: for a maximum that equals the filter's
-    ``reflect`` edges, whose mirrored samples all lie inside the clipped window already."""
-    at = np.asarray(at, dtype=np.int64)
-    off = np.arange(-half, half + 1)
-    out = np.empty(at.size, dtype=x.dtype)
-    for a in range(0, at.size, CORR_BLOCK):  # a block at a time: no (candidates x window) index table
-        out[a:a + CORR_BLOCK] = x[np.clip(at[a:a + CORR_BLOCK, None] + off[None, :], 0, x.size - 1)].max(axis=1)
-    return out
-
-
 def neighbour_correlation(wide: np.ndarray, fs: float, beats: np.ndarray, cand: np.ndarray, first: np.ndarray,
                           j: np.ndarray) -> np.ndarray:
     """Best correlation of each candidate's two-lead waveform with one of the ``NEIGHBOURS`` beats of ``beats``
     on each side of index ``j`` (itself excluded when it is one of them)."""
     zb = unit_windows(wide, fs, beats)
     corr = np.full(cand.size, -1.0)
-    for a in range(0, cand.size, CORR_BLOCK):  # a block of candidates at a time: the same values, row by row
-        c, f, jb = cand[a:a + CORR_BLOCK], first[a:a + CORR_BLOCK], j[a:a + CORR_BLOCK]
-        zc, best = unit_windows(wide, fs, c), corr[a:a + CORR_BLOCK]
+    for a in range(0, cand.size, BLOCK):  # a block of candidates at a time: the same values, row by row
+        c, f, jb = cand[a:a + BLOCK], first[a:a + BLOCK], j[a:a + BLOCK]
+        zc, best = unit_windows(wide, fs, c), corr[a:a + BLOCK]
         for k in range(-NEIGHBOURS, NEIGHBOURS + 1):
             jj = jb + k
             ok = (jj >= 0) & (jj < beats.size)

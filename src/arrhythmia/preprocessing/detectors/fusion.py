@@ -36,15 +36,14 @@ import functools
 
 import numpy as np
 
-from .base import Detection, check_signal, empty_detection, lead_energy_and_slope, slope_at, too_short_or_flat
+from .base import (BLOCK, Detection, check_signal, empty_detection, lead_energy_and_slope, slope_at,
+                   too_short_or_flat)
 
 NAME = "fusion"
 SUMMARY = "both leads: Pan-Tompkins on the mean energy, then each candidate kept by a logistic model (fit on DS1)"
 LEADS = 2
 REFRACTORY_S = 0.2
 KEEP_ABOVE = 0.5
-PLACE_BLOCK = 1 << 14
-"""Beats placed on their R peak at a time (:func:`place`)."""
 LEAN_ABOVE = 1 << 20
 """Samples at the working rate (about 2.4 hours) above which the first pass's slope row is not made: its values
 are computed at the candidates only (:func:`.base.slope_at`, the same values); below, the whole row is quicker."""
@@ -134,13 +133,13 @@ def place(lead0: np.ndarray, fs: float, at: np.ndarray) -> np.ndarray:
     w = int(round(0.08 * fs))
     m = max(1, int(round(0.008 * fs)))
     out = np.empty(len(at), np.int64)
-    for a in range(0, len(at), PLACE_BLOCK):  # a block of beats at a time: row by row, the same values
-        idx = np.clip(at[a:a + PLACE_BLOCK, None] + np.arange(-w, w + 1)[None, :], 0, lead0.size - 1)
+    for a in range(0, len(at), BLOCK):  # a block of beats at a time: row by row, the same values
+        idx = np.clip(at[a:a + BLOCK, None] + np.arange(-w, w + 1)[None, :], 0, lead0.size - 1)
         seg = lead0[idx]
         if m > 1:
             seg = uniform_filter1d(seg, size=m, axis=1, mode="nearest")
         seg = seg - np.median(seg, axis=1, keepdims=True)
-        out[a:a + PLACE_BLOCK] = idx[np.arange(idx.shape[0]), np.abs(seg).argmax(axis=1)]
+        out[a:a + BLOCK] = idx[np.arange(idx.shape[0]), np.abs(seg).argmax(axis=1)]
     return out
 
 

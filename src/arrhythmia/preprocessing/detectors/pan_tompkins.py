@@ -29,17 +29,6 @@ SUMMARY = "Pan-Tompkins-style, first lead only: adaptive thresholds, search-back
 LEADS = 1
 
 
-def _window_max(slope, at: np.ndarray, half: int, n: int, block: int = 1 << 14) -> np.ndarray:
-    """Largest ``slope`` within +/-``half`` samples of each of ``at`` (clipped to the signal), a block at a time."""
-    off = np.arange(-half, half + 1)
-    top = (slope.size if not callable(slope) else n) - 1
-    out = np.empty(at.size)
-    for i in range(0, at.size, block):
-        win = np.clip(at[i:i + block, None] + off[None, :], 0, top)
-        out[i:i + block] = (slope(win) if callable(slope) else slope[win]).max(axis=1)
-    return out
-
-
 def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float = 0.25,
                   searchback: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Pan-Tompkins decisions over the candidate peaks of an energy signal.
@@ -65,6 +54,7 @@ def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float
     threshold : ndarray of float64
         The threshold each was accepted under.
     """
+    from .base import window_max
     from .maxima import find_peaks_lean
 
     ref_n = int(round(refractory * fs))
@@ -74,7 +64,7 @@ def adaptive_pass(e: np.ndarray, slope: np.ndarray, fs: float, refractory: float
     half = int(round(0.075 * fs))
     # plain Python floats and ints in the loop: numpy scalars would make it several times slower
     cand_l, val = cand.tolist(), e[cand].tolist()
-    cand_slope = _window_max(slope, cand, half, e.size).tolist()
+    cand_slope = window_max(slope, cand, half, e.size).tolist()
     init = e[: int(2 * fs)]
     spk = 0.25 * float(init.max())
     npk = 0.5 * float(init.mean())
