@@ -1,6 +1,6 @@
 """Adapting a classifier's probabilities to one recording, without any label (pure NumPy).
 
-At annotation time the whole recording is there, unlabelled. Three label-free
+At annotation time the whole recording is there, unlabelled. Label-free
 steps use it; each is a pure function of the recording's own beats, so it
 reads no reference annotation and can be scored in cross-validation on
 held-out patients exactly as ``annotate`` runs it:
@@ -17,6 +17,9 @@ held-out patients exactly as ``annotate`` runs it:
     borderline beat S; in one where they are 70 % (MIT-BIH 232), the opposite.
     A recording too short to estimate its priors (fewer than
     :data:`MIN_BEATS_TO_ADAPT` beats) keeps the classifier's.
+:func:`arrhythmia.pipeline.clusters.cluster_smooth`
+    A beat's probabilities moved towards those of the recording's beats it
+    resembles in shape and timing (its k-means cluster).
 :func:`relabel_in_episodes`
     Within atrial fibrillation or flutter, there is no supraventricular
     *premature* beat: an irregular normal beat there is N, so the S
@@ -261,11 +264,43 @@ def _relabel_af(p: np.ndarray, settings: dict, episodes, samples, fs) -> tuple[n
     return p, 0
 
 
+def _too_short(info: dict, n: int, min_beats: int) -> bool:
+    """Whether ``n`` beats are too few to adapt on (then ``info['why']`` says so)."""
+    if n >= min_beats:
+        return False
+    info["why"] = f"too short to adapt on ({n} beats, at least {min_beats} needed): the plain model"
+    return True
+
+
+def _stack(proba: np.ndarray, st: dict, samples, fs, episodes, info: dict) -> np.ndarray:
+    """:func:`postprocess`'s second stage (replaces the network's probabilities by its own, at its temperature)."""
+    from .stack import StackModel, apply_stack
+
+    if fs is None:
+        raise ValueError("postprocess: 'fs' is needed with a 'stack' setting")
+    t = float(st.get("temperature", 1.0))
+    info["temperature"] = t
+    info["stacked"] = info["adapted"] = True
+    return temperature_scale(apply_stack(StackModel.from_dict(st), proba, samples, fs, episodes), t)
+
+
+def _cluster(p: np.ndarray, st: dict, descriptors, samples, fs) -> tuple[np.ndarray, int]:
+    """:func:`postprocess`'s cluster step with the settings ``st`` (half an hour at a time when the beat times and
+    their rate are given)."""
+    from .clusters import cluster_smooth, time_blocks
+
+    if descriptors is None:
+        raise ValueError("postprocess: 'descriptors' are needed with a 'cluster_smooth' setting")
+    blocks = time_blocks(samples, fs) if samples is not None and fs else None
+    return cluster_smooth(p, descriptors, float(st["strength"]), int(st.get("beats_per_cluster", 100)),
+                          blocks=blocks)
+
+
 def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
-                adapt: bool = True, fs: float | None = None) -> tuple[np.ndarray, dict]:
+                adapt: bool = True, fs: float | None = None, descriptors=None) -> tuple[np.ndarray, dict]:
     """The label-free steps a bundle's ``postprocess`` settings name, in order: the second stage (which replaces
-    the network's probabilities by its own, calibrated with its own temperature) or the temperature, relabelling
-    inside AF/flutter episodes, following runs of premature supraventricular beats, relabelling where the normal
+    the network's probabilities by its own, calibrated with its own temperature) or the temperature, the
+    recording's clusters, relabelling inside AF/flutter episodes, following runs of premature supraventricular beats, relabelling where the normal
     rhythm is irregular, per-recording priors.
 
     Parameters
@@ -279,7 +314,9 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         needs ``fs``), ``premature_runs`` (the ``ratio`` of
         :func:`arrhythmia.pipeline.runs.extend_premature_runs`, or None), ``nn_irregular`` (a threshold of
         :func:`relabel_irregular`, or None), ``stack`` (a :class:`arrhythmia.pipeline.stack.StackModel` as a
-        dict, with its ``temperature``, or None), ``min_beats`` (int). None: nothing is done.
+        dict, with its ``temperature``, or None), ``cluster_smooth`` (``strength``, ``rr_weight``,
+        ``beats_per_cluster`` of :func:`arrhythmia.pipeline.clusters.cluster_smooth`, or None; needs
+        ``descriptors``), ``min_beats`` (int). None: nothing is done.
     episodes : ndarray, shape (m, 2), optional
         AF/flutter episodes ([start, end) samples) found in the recording.
     samples : ndarray of int, optional
@@ -289,6 +326,9 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         no second stage.
     fs : float, optional
         Sampling rate of ``samples`` (needed with ``stack``).
+    descriptors : ndarray, shape (n, d), optional
+        The beats' :func:`arrhythmia.pipeline.clusters.beat_descriptors` at the setting's ``rr_weight``
+        (:func:`arrhythmia.pipeline.clusters.descriptors_for`; needed with ``cluster_smooth``).
 
     Returns
     -------
@@ -297,17 +337,17 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         What was done: ``temperature``, ``priors`` (the recording's estimate, or None), ``relabelled_in_af``
         (beats whose S probability went to N), ``relabelled_in_runs`` (beats moved from N to S inside premature runs),
         ``relabelled_irregular`` (the same as ``relabelled_in_af``, by :func:`relabel_irregular`),
-        ``stacked`` (whether the second stage ran), ``adapted`` (bool) and, when it was not, ``why``.
+        ``relabelled_by_clusters`` (beats whose class their cluster changed), ``stacked`` (whether the second
+        stage ran), ``adapted`` (bool) and, when it was not, ``why``.
     """
     p = np.asarray(proba, dtype=np.float64)
     info = {"temperature": 1.0, "priors": None, "relabelled_in_af": 0, "relabelled_in_runs": 0,
-            "relabelled_irregular": 0, "stacked": False, "adapted": False, "why": None}
+            "relabelled_irregular": 0, "relabelled_by_clusters": 0, "stacked": False, "adapted": False, "why": None}
     if not settings:
         info["why"] = "the model has no post-processing settings"
         return p, info
-    t = float(settings.get("temperature", 1.0))
+    info["temperature"] = t = float(settings.get("temperature", 1.0))
     p = temperature_scale(p, t)
-    info["temperature"] = t
     if settings.get("class_weights"):  # the decision rule chosen in cross-validation: part of the model
         p = reweight(p, settings["class_weights"])
     if not adapt:
@@ -315,18 +355,14 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         return p, info
     min_beats = int(settings.get("min_beats", MIN_BEATS_TO_ADAPT))
     if settings.get("stack") and samples is not None and len(p):
-        if len(p) < min_beats:
-            info["why"] = f"too short to adapt on ({len(p)} beats, at least {min_beats} needed): the plain model"
+        if _too_short(info, len(p), min_beats):
             return p, info
-        from .stack import StackModel, apply_stack
-
-        if fs is None:
-            raise ValueError("postprocess: 'fs' is needed with a 'stack' setting")
-        st = settings["stack"]
-        p = temperature_scale(apply_stack(StackModel.from_dict(st), proba, samples, fs, episodes),
-                              float(st.get("temperature", 1.0)))
-        info["temperature"] = float(st.get("temperature", 1.0))
-        info["stacked"] = info["adapted"] = True
+        p = _stack(proba, settings["stack"], samples, fs, episodes, info)
+    if settings.get("cluster_smooth") and len(p):
+        if _too_short(info, len(p), min_beats):
+            return p, info
+        p, info["relabelled_by_clusters"] = _cluster(p, settings["cluster_smooth"], descriptors, samples, fs)
+        info["adapted"] = True
     if episodes is not None and samples is not None and len(p):
         p, info["relabelled_in_af"] = _relabel_af(p, settings, episodes, samples, fs)
     if settings.get("premature_runs") and samples is not None and len(p):
@@ -334,8 +370,7 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))
     if settings.get("adapt_priors"):
-        if len(p) < min_beats:
-            info["why"] = f"too short to adapt on ({len(p)} beats, at least {min_beats} needed): the plain model"
+        if _too_short(info, len(p), min_beats):
             return p, info
         p, prior = adapt_priors(p, settings["train_prior"], min_beats=min_beats)
         info["priors"] = [round(float(v), 5) for v in prior]

@@ -249,10 +249,12 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
         Too short, flat, noise without QRS complexes, or an implausible heart
         rate (a wrong ``--fs``), naming the input.
     """
+    from ..features.rr import RR_FEATURES
     from ..preprocessing.quality import noise_annotations
     from ..rhythm.af import detect_af
     from ..rhythm.p_waves import drop_episodes_with_p_waves
     from .adapt import postprocess
+    from .clusters import descriptors_for
     from .segment import BeatConfig, beat_windows
 
     src = recording.source or recording.name
@@ -267,16 +269,18 @@ def classify_recording(recording, runner, detector: str = DEFAULT_DETECTOR, adap
     del d  # the detector's energies: a long recording's largest arrays after its signal
     x, kept, rr, ref = beat_windows(rec, peaks, cfg, chunk_s)
     proba = predict_windows(runner, x, rr, ref)
-    del x
     samples, readable = peaks[kept], ok[kept]
+    settings = runner.config.get("postprocess")
+    desc = descriptors_for(settings if adapt else None, x, rr, RR_FEATURES, rows=readable)
+    del x
     # AF/flutter episodes from the readable beats' RR intervals, leaving out intervals at beats the network calls V
     labels = np.asarray(AAMI_CLASSES)[proba[readable].argmax(1)]
     af = detect_af(samples[readable], rec.fs, rec.signal.shape[1], labels=labels)
     # an episode with the same P wave before its normal beats is irregular sinus rhythm, not AF
     af, af_dropped = drop_episodes_with_p_waves(af, rec.signal[0], rec.fs, samples[readable], labels == "N")
     post = np.array(proba, dtype=np.float64)
-    post[readable], info = postprocess(proba[readable], runner.config.get("postprocess"), af.episodes,
-                                       samples[readable], adapt, fs=rec.fs)
+    post[readable], info = postprocess(proba[readable], settings, af.episodes, samples[readable], adapt, fs=rec.fs,
+                                       descriptors=desc)
     post[~readable] = np.eye(len(AAMI_CLASSES))[AAMI_CLASSES.index("Q")]
     ns, _, nsub = noise_annotations(q)
     return AnnotatedRecording(rec.name, rec.fs, samples, post.astype(np.float32), int(peaks.size),

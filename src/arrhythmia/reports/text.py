@@ -74,7 +74,8 @@ def format_summary(s: dict) -> str:
     ad = s.get("adaptation") or {}
     if ad.get("why") and ad.get("why") != "the model has no post-processing settings":
         lines.append(f"adaptation: {ad['why']}")
-    moved = [f"{ad[k]} {what}" for k, what in (("relabelled_in_af", "S beats in AF/flutter relabelled N"),
+    moved = [f"{ad[k]} {what}" for k, what in (("relabelled_by_clusters", "beats relabelled by their cluster"),
+                                               ("relabelled_in_af", "S beats in AF/flutter relabelled N"),
                                                ("relabelled_in_runs", "beats in premature runs relabelled S"),
                                                ("relabelled_irregular", "S beats in irregular rhythm relabelled N"))
              if ad.get(k)]
