@@ -180,7 +180,7 @@ def _noise_stress(args, data_dir) -> int:
     res = run_noise_stress(nstdb, args.out, bundle=args.bundle, data_dir=data_dir, records=records,
                            noises=items(args.noise), snrs=items(args.snr), detectors=items(args.detector or "pan_tompkins,fusion"),
                            backend=args.backend, save_records=args.save_records, force=args.force,
-                           progress=sys.stderr.isatty())
+                           progress=sys.stderr.isatty(), adapt=not args.no_adapt)
     print(format_noise_stress(res))
     print(f"noise_stress.md and noise_stress.json written to {args.out}")
     return 0

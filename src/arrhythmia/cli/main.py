@@ -136,7 +136,7 @@ def _add_evaluate(sub, c) -> None:
     p.add_argument("--detect", action="store_true",
                    help="instead: the whole automatic pipeline (our R-peak detection + classification) on the test records")
     p.add_argument("--backend", default="auto", help="with --detect: auto, onnx or torch")
-    p.add_argument("--no-adapt", action="store_true", help="with --detect: no adaptation to each recording")
+    p.add_argument("--no-adapt", action="store_true", help="with --detect or --noise-stress: no adaptation to each recording")
     p.add_argument("--records", default=None,
                    help="with --detect: DS2 (default: the bundle's test records), all (every annotated record of "
                         "--data-dir: another database such as svdb or incartdb) or a comma-separated list; with "

@@ -65,17 +65,20 @@ def built_cases(data_dir, nstdb_dir, records, noises=("em",), snrs=NSTDB_SNRS):
                 yield StressCase(st.recording.name, st.recording, float(snr), noise)
 
 
-def score_case(case: StressCase, runner, detector: str, start_s: float = START_S) -> dict:
-    """bxb comparisons of one case: every detection with the network's own class, and only the detections in
-    readable seconds (what dropping the unreadable ones would leave; ``annotate`` labels them Q instead, which
-    changes nothing for S and V)."""
+def score_case(case: StressCase, runner, detector: str, start_s: float = START_S, adapt: bool = True) -> dict:
+    """bxb comparisons of one case: every detection with the class ``annotate`` gives it (after the bundle's
+    label-free post-processing, unless ``adapt`` is False; the network's own class in unreadable seconds, where
+    ``annotate`` says Q), and only the detections in readable seconds (what dropping the unreadable ones would
+    leave; ``annotate`` labels them Q instead, which changes nothing for S and V)."""
     from ..evaluation.ec57 import compare_beats
     from ..labels import AAMI_CLASSES
     from ..pipeline.process import classify_recording
 
     rec = case.recording
-    ann = classify_recording(rec, runner, detector=detector, adapt=False)
-    labels = np.asarray(AAMI_CLASSES, dtype=object)[ann.proba_model.argmax(1)]
+    ann = classify_recording(rec, runner, detector=detector, adapt=adapt)
+    cls = ann.proba_model.argmax(1)
+    cls[ann.readable] = ann.proba[ann.readable].argmax(1)
+    labels = np.asarray(AAMI_CLASSES, dtype=object)[cls]
     keep = ann.readable
     ref = rec.annotations
 
@@ -109,7 +112,7 @@ def _row(snr: float, detector: str, scored: list[dict]) -> dict:
 
 def run_noise_stress(nstdb_dir, out, bundle=None, data_dir=None, records=None, noises=("em",), snrs=NSTDB_SNRS,
                      detectors=DETECTORS, backend: str = "auto", save_records: bool = False, force: bool = False,
-                     progress: bool = False) -> dict:
+                     progress: bool = False, adapt: bool = True) -> dict:
     """Score the whole pipeline under noise; write ``noise_stress.md`` and ``noise_stress.json`` into ``out``.
 
     Parameters
@@ -129,6 +132,9 @@ def run_noise_stress(nstdb_dir, out, bundle=None, data_dir=None, records=None, n
         Registered detector names to compare.
     save_records : bool
         Also write the copies made here as WFDB records into ``out/records``.
+    adapt : bool
+        Score the classes ``annotate`` gives (the bundle's label-free post-processing); False: the network's own
+        (``--no-adapt``, as this command scored before 2026-12-03).
 
     Returns
     -------
@@ -154,9 +160,9 @@ def run_noise_stress(nstdb_dir, out, bundle=None, data_dir=None, records=None, n
     scored: dict = {}
     for case in tqdm(cases, desc="noise stress", unit="record", disable=not progress):
         for d in detectors:
-            scored.setdefault((case.snr_db, d), []).append(score_case(case, runner, d))
+            scored.setdefault((case.snr_db, d), []).append(score_case(case, runner, d, adapt=adapt))
     rows = [_row(snr, d, scored[(snr, d)]) for snr in snrs for d in detectors]
-    result = {"bundle": str(bundle), "nstdb_dir": str(nstdb_dir), "start_s": START_S,
+    result = {"bundle": str(bundle), "nstdb_dir": str(nstdb_dir), "start_s": START_S, "adapt": adapt,
               "records": sorted({c.name for c in cases}), "noises": list(noises) if records else ["em"],
               "rows": rows}
     with guard.staging() as tmp:
@@ -176,7 +182,8 @@ def format_noise_stress(result: dict) -> str:
         return "n/a" if v is None or v != v else f"{100 * v:.2f}"
 
     lines = [f"# Noise stress test (bxb from {result['start_s'] / 60:g}:00, gross per SNR)", "",
-             f"Records: {' '.join(result['records'])}; model `{result['bundle']}`.", "",
+             f"Records: {' '.join(result['records'])}; model `{result['bundle']}`"
+             + ("" if result.get("adapt", True) else ", without adaptation (`--no-adapt`)") + ".", "",
              "| SNR dB | detector | beats | QRS Se | QRS +P | V Se | V +P | S Se | S +P |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in result["rows"]:
