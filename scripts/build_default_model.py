@@ -298,7 +298,8 @@ def render(c: dict) -> str:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--chosen", default="runs/select-pool/chosen.json")
+    ap.add_argument("--chosen", default=None, help="a selection's chosen.json (default runs/select-pool/chosen.json; "
+                    "with --reevaluate: none, the shipped settings)")
     ap.add_argument("--work", default="runs/default_model")
     ap.add_argument("--render-only", action="store_true", help="rewrite the doc from a bundle's config")
     ap.add_argument("--bundle", default=None, help="with --render-only: this bundle folder (default: the package's)")
@@ -315,11 +316,11 @@ def main():
     if a.render_only:
         c = read_bundle_config(Path(a.bundle) if a.bundle else PACKAGE)
     elif a.reevaluate:
-        given = a.chosen != ap.get_default("chosen")
         c = reevaluate(resolve_data_dir(None), Path(a.work), ship=not a.no_ship,
-                       chosen=json.loads(Path(a.chosen).read_text()) if given else None)
+                       chosen=json.loads(Path(a.chosen).read_text()) if a.chosen else None)
     else:
-        c = build(json.loads(Path(a.chosen).read_text()), resolve_data_dir(None), Path(a.work), ship=not a.no_ship)
+        c = build(json.loads(Path(a.chosen or "runs/select-pool/chosen.json").read_text()), resolve_data_dir(None),
+                  Path(a.work), ship=not a.no_ship)
     text = render(c)
     Path(a.doc).write_text(text)
     print(text)

@@ -63,7 +63,7 @@ VARIANTS = ("none", "temperature", "priors", "temperature+priors", "af-relabel",
             "stack", "af-nn-relabel", "af-nn-relabel+runs", "af-nn-relabel+clusters")
 RUN_GRID = (0.0, 0.70, 0.75, 0.80, 0.85, 0.90)  # round 12; 0: follow no run. Ties go to the earlier (fewer relabelled)
 # round 13: the recording's clusters (pipeline.clusters.cluster_smooth), then af-nn-relabel; "off": af-nn-relabel alone.
-# Timing weight w, strength a, beats per cluster b. Ties go to the earlier ("off" first, then the weaker)
+# Timing weight w, strength a, beats per cluster b. Ties go to the earlier in this order ("off" first)
 CLUSTER_GRID = ("off",) + tuple(f"w{w:g}-a{a:g}-b{b}" for w in (1, 2) for a in (0.25, 0.5, 0.75) for b in (100, 200))
 NN_GRID = (0.05, 0.07, 0.10, 0.14, 0.20, float("inf"))  # inf: relabel nothing
 WEIGHT_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)

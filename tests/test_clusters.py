@@ -101,8 +101,8 @@ def test_cluster_smooth_keeps_blocks_apart(rng):
     p = np.tile([0.6, 0.4, 0.0, 0.0, 0.0], (400, 1))
     p[300:] = [0.2, 0.8, 0.0, 0.0, 0.0]
     blocks = np.r_[np.zeros(200, int), np.ones(200, int)]
-    whole, _ = cluster_smooth(p, pts, 1.0, beats_per_cluster=200, max_clusters=1)
-    apart, _ = cluster_smooth(p, pts, 1.0, beats_per_cluster=200, max_clusters=1, blocks=blocks)
+    whole, _ = cluster_smooth(p, pts, 1.0, beats_per_cluster=100, max_clusters=1)
+    apart, _ = cluster_smooth(p, pts, 1.0, beats_per_cluster=100, max_clusters=1, blocks=blocks)
     assert np.allclose(whole, whole[0])                      # one cluster: every beat its mean
     assert np.allclose(apart[:200], p[:200].mean(0)) and np.allclose(apart[200:], p[200:].mean(0))
 
@@ -129,3 +129,47 @@ def test_annotate_clusters_a_real_record_without_reading_its_labels(mitdb, recor
     assert 0 < changed < 0.2 * len(on.proba)   # strength 1: every beat its cluster's mean, most labels agree
     again = classify_recording(read_input(path), runner)
     assert np.array_equal(again.proba, on.proba)  # seeded: the same clusters every run
+
+
+def test_a_short_recording_skips_the_clusters_but_not_the_af_relabelling(rng):
+    """Under min_beats the cluster step is left out (with a note) and the relabelling in AF still runs, as the
+    cross-validation scored it."""
+    pts = _blobs(rng, 150)
+    p = np.tile([0.3, 0.7, 0.0, 0.0, 0.0], (200, 1))
+    samples = np.arange(200) * 100
+    settings = {"cluster_smooth": {"strength": 1.0, "beats_per_cluster": 50}, "af_relabel": True, "min_beats": 300}
+    out, info = postprocess(p, settings, episodes=np.array([[0, 20_000]]), samples=samples, descriptors=pts, fs=100.0)
+    assert "too short" in info["why"] and info["relabelled_by_clusters"] == 0
+    assert info["relabelled_in_af"] == 200 and (out.argmax(1) == 0).all()
+
+
+def test_a_block_too_small_for_two_clusters_is_left_alone(rng):
+    """30 distinct V beats among 350: with 200 beats a cluster the block cannot hold two clusters, and one would
+    turn every V beat N; it is left as it is."""
+    pts = np.vstack([rng.normal(0, 0.1, (320, 3)), rng.normal(5, 0.1, (30, 3))])
+    p = np.tile([0.9, 0.0, 0.1, 0.0, 0.0], (350, 1))
+    p[320:] = [0.15, 0.0, 0.85, 0.0, 0.0]
+    out, changed = cluster_smooth(p, pts, 0.5, beats_per_cluster=200)
+    assert changed == 0 and np.array_equal(out, p)
+    out, changed = cluster_smooth(p, pts, 0.5, beats_per_cluster=100)   # 3 clusters: the V beats keep theirs
+    assert changed == 0 and (out.argmax(1)[320:] == 2).all()
+
+
+@pytest.mark.parametrize("setting, name", [({"beats_per_cluster": 100}, "strength"),
+                                           ({"strength": 1.5}, "strength"),
+                                           ({"strength": 0.5, "beats_per_cluster": 0}, "beats_per_cluster"),
+                                           ({"strength": 0.5, "rr_weight": -1}, "rr_weight")])
+def test_bad_cluster_settings_are_one_line_errors(setting, name):
+    p = np.tile([0.9, 0.1, 0.0, 0.0, 0.0], (400, 1))
+    with pytest.raises(ArrhythmiaError, match=rf"^Invalid value for 'postprocess.cluster_smooth.{name}': allowed"):
+        postprocess(p, {"cluster_smooth": setting}, descriptors=np.zeros((400, 9)))
+
+
+def test_descriptors_survive_infinite_and_missing_intervals():
+    x = np.random.default_rng(0).normal(size=(500, 1, 40)).astype(np.float32)
+    rr = np.ones((500, 15))
+    rr[3, RR_FEATURES.index("pre_local")] = np.inf
+    rr[4, RR_FEATURES.index("post_local")] = np.nan
+    d = beat_descriptors(x, rr, RR_FEATURES, 2.0)
+    assert np.isfinite(d).all() and d[4, -2] == 0.0
+    assert kmeans(d, 5).size == 500

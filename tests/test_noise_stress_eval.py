@@ -36,8 +36,8 @@ def test_copies_of_any_record(mitdb, nstdb, tmp_path):
 
 
 def test_scores_the_classes_annotate_gives(nstdb):
-    """The noise stress rows score the post-processed classes annotate writes (readable beats), or the network's
-    own with adapt=False: on 119e12 (ventricular bigeminy under 12 dB of motion noise) the shipped model's
+    """The noise stress rows score the post-processed classes annotate writes for readable beats (the network's own
+    in unreadable seconds, where annotate writes Q), or the network's own throughout with adapt=False: on 119e12 (ventricular bigeminy under 12 dB of motion noise) the shipped model's
     clusters change some classes, and each scoring counts exactly its own labels."""
     from arrhythmia.evaluation.ec57 import compare_beats
     from arrhythmia.experiments.noise_stress import published_cases, score_case

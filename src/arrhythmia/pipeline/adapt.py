@@ -287,13 +287,13 @@ def _stack(proba: np.ndarray, st: dict, samples, fs, episodes, info: dict) -> np
 def _cluster(p: np.ndarray, st: dict, descriptors, samples, fs) -> tuple[np.ndarray, int]:
     """:func:`postprocess`'s cluster step with the settings ``st`` (half an hour at a time when the beat times and
     their rate are given)."""
-    from .clusters import cluster_smooth, time_blocks
+    from .clusters import check_cluster_setting, cluster_smooth, time_blocks
 
+    strength, per_cluster = check_cluster_setting(st)
     if descriptors is None:
         raise ValueError("postprocess: 'descriptors' are needed with a 'cluster_smooth' setting")
     blocks = time_blocks(samples, fs) if samples is not None and fs else None
-    return cluster_smooth(p, descriptors, float(st["strength"]), int(st.get("beats_per_cluster", 100)),
-                          blocks=blocks)
+    return cluster_smooth(p, descriptors, strength, per_cluster, blocks=blocks)
 
 
 def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
@@ -358,9 +358,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         if _too_short(info, len(p), min_beats):
             return p, info
         p = _stack(proba, settings["stack"], samples, fs, episodes, info)
-    if settings.get("cluster_smooth") and len(p):
-        if _too_short(info, len(p), min_beats):
-            return p, info
+    if settings.get("cluster_smooth") and len(p) and not _too_short(info, len(p), min_beats):
+        # too short: the clusters are left out, the relabelling below still runs (as the cross-validation scored it)
         p, info["relabelled_by_clusters"] = _cluster(p, settings["cluster_smooth"], descriptors, samples, fs)
         info["adapted"] = True
     if episodes is not None and samples is not None and len(p):

@@ -10,6 +10,10 @@ beats it resembles. This is the unsupervised half of the cluster-then-label
 approach (ecg-kit's a2hbc; Teijeiro et al. 2018 interpret a recording's
 beats together as well): the clusters are labelled by the network's own
 probabilities, never by a reference annotation.
+
+A recording processed in chunks has the same windows as a whole run to within
+float rounding; a beat exactly on a cluster boundary could in principle land
+in another cluster between the two (``tests/test_chunked.py`` finds none).
 """
 
 from __future__ import annotations
@@ -76,8 +80,8 @@ def beat_descriptors(x: np.ndarray, rr: np.ndarray, rr_names, rr_weight: float =
     for i in range(0, n, BLOCK):
         out[i:i + BLOCK, :k] = (np.asarray(x[idx[i:i + BLOCK], 0, :], dtype=np.float64) - centre) @ axes
     cols = [names.index(c) for c in RR_COLUMNS]
-    timing = np.log(np.clip(np.asarray(rr[idx][:, cols], dtype=np.float64), 1e-3, None)) / RR_UNIT
-    out[:, N_COMPONENTS:] = rr_weight * np.nan_to_num(timing)
+    timing = np.log(np.clip(np.nan_to_num(np.asarray(rr[idx][:, cols], dtype=np.float64), nan=1.0), 1e-3, 1e3))
+    out[:, N_COMPONENTS:] = rr_weight * (timing / RR_UNIT)
     return out
 
 
@@ -167,7 +171,8 @@ def cluster_smooth(proba: np.ndarray, descriptors: np.ndarray, strength: float, 
     strength : float
         0 leaves ``proba``; 1 gives every beat its cluster's mean.
     beats_per_cluster, max_clusters : int
-        ``min(max_clusters, n // beats_per_cluster)`` clusters (at least 1) in each block.
+        ``min(max_clusters, n // beats_per_cluster)`` clusters in each block of ``n`` beats; a block of fewer than
+        ``2 * beats_per_cluster`` beats is left as it is.
     blocks : array_like of int, shape (n,), optional
         Cluster each block of beats apart (:func:`time_blocks`); one block by default.
 
@@ -181,16 +186,45 @@ def cluster_smooth(proba: np.ndarray, descriptors: np.ndarray, strength: float, 
     if strength <= 0 or len(p) < 2:
         return p.copy(), 0
     b = np.zeros(len(p), np.int64) if blocks is None else np.asarray(blocks, dtype=np.int64)
-    mean = np.empty_like(p)
+    out = p.copy()
     for blk in np.unique(b):
         m = np.flatnonzero(b == blk)
-        k = max(1, min(max_clusters, m.size // beats_per_cluster))
+        if m.size < 2 * beats_per_cluster:  # too few for two clusters: one would pull every beat to the block's mean
+            continue
+        k = min(max_clusters, m.size // beats_per_cluster)
         lab = kmeans(descriptors[m], k)
         sums = np.zeros((lab.max() + 1, p.shape[1]))
         np.add.at(sums, lab, p[m])
-        mean[m] = (sums / np.maximum(np.bincount(lab), 1)[:, None])[lab]
-    out = (1.0 - strength) * p + strength * mean
+        mean = (sums / np.maximum(np.bincount(lab), 1)[:, None])[lab]
+        out[m] = (1.0 - strength) * p[m] + strength * mean
     return out, int((out.argmax(1) != p.argmax(1)).sum())
+
+
+def check_cluster_setting(st: dict) -> tuple[float, int]:
+    """``(strength, beats_per_cluster)`` of a bundle's ``postprocess.cluster_smooth`` setting, checked.
+
+    Raises
+    ------
+    ArrhythmiaError
+        A strength outside [0, 1], a timing weight under 0 or fewer than 1 beat a cluster, naming the setting.
+    """
+    from ..errors import ArrhythmiaError
+
+    def bad(name, allowed, got):
+        return ArrhythmiaError(f"Invalid value for 'postprocess.cluster_smooth.{name}': allowed {allowed}; got {got!r}.")
+
+    try:
+        strength, per, w = (float(st["strength"]), int(st.get("beats_per_cluster", 100)),
+                            float(st.get("rr_weight", 1.0)))
+    except (KeyError, TypeError, ValueError) as e:
+        raise bad("strength", "a number from 0 to 1 (and numeric beats_per_cluster, rr_weight)", st) from e
+    if not 0.0 <= strength <= 1.0:
+        raise bad("strength", "a number from 0 to 1", st["strength"])
+    if per < 1:
+        raise bad("beats_per_cluster", "an integer of at least 1", st.get("beats_per_cluster"))
+    if not w >= 0.0:
+        raise bad("rr_weight", "a number of at least 0", st.get("rr_weight"))
+    return strength, per
 
 
 def descriptors_for(settings: dict | None, x: np.ndarray, rr: np.ndarray, rr_names, rows=None) -> np.ndarray | None:
