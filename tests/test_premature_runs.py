@@ -9,7 +9,7 @@ import wfdb
 
 from arrhythmia.labels import is_beat, to_aami
 from arrhythmia.pipeline.adapt import postprocess
-from arrhythmia.pipeline.runs import extend_premature_runs, premature_runs
+from arrhythmia.pipeline.runs import TACHYCARDIA_S, extend_premature_runs, premature_runs
 
 N, S, V = 0, 1, 2
 
@@ -105,21 +105,60 @@ def test_extend_moves_n_probability_to_s_and_postprocess_counts_it():
     assert postprocess(p, {"premature_runs": None}, samples=s)[1]["relabelled_in_runs"] == 0
 
 
+def _block_then_conduction():
+    """2:1 AV block (conducted beats every 1.6 s), a beat called S where 1:1 conduction returns at 0.8 s, 10 more
+    conducted beats at 0.8 s: the interval halves and stays regular, like a tachycardia's onset, at a sinus rate."""
+    return _beats([160] * 11 + [80] + [80] * 10, [N] * 12 + [S] + [N] * 10)
+
+
+def test_a_rhythm_slower_than_a_tachycardia_is_no_run_with_max_interval():
+    s, lab = _block_then_conduction()
+    assert np.flatnonzero(premature_runs(lab, s, 0.7)).tolist() == list(range(13, 23))  # ratio 0.5: a 'run'
+    assert not premature_runs(lab, s, 0.7, max_interval=TACHYCARDIA_S * 100).any()      # 0.8 s: not under 0.6 s
+    s, lab = _sinus_run_sinus()                                                          # a run at 0.45 s stays
+    assert np.array_equal(premature_runs(lab, s, 0.8, TACHYCARDIA_S * 100), premature_runs(lab, s, 0.8))
+
+
+@pytest.mark.parametrize("max_interval", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_max_interval_that_is_not_a_positive_number_is_an_error(max_interval):
+    s, lab = _sinus_run_sinus()
+    with pytest.raises(ValueError, match="Invalid value for 'max_interval'"):
+        premature_runs(lab, s, 0.8, max_interval)
+
+
+def test_postprocess_reads_a_ratio_and_max_interval_setting_at_the_recordings_rate():
+    s, lab = _block_then_conduction()
+    p = np.full((lab.size, 5), 0.025)
+    p[np.arange(lab.size), lab] = 0.9
+    fast = {"premature_runs": {"ratio": 0.7, "max_interval_s": TACHYCARDIA_S}}
+    assert postprocess(p, {"premature_runs": 0.7}, samples=s, fs=100.0)[1]["relabelled_in_runs"] == 10
+    assert postprocess(p, fast, samples=s, fs=100.0)[1]["relabelled_in_runs"] == 0
+    assert postprocess(p, fast, samples=s, fs=250.0)[1]["relabelled_in_runs"] == 10  # 0.32 s at 250 Hz: fast
+    with pytest.raises(ValueError, match="'fs' is needed"):
+        postprocess(p, fast, samples=s)
+    with pytest.raises(ValueError, match="Invalid value for 'postprocess.premature_runs'"):
+        postprocess(p, {"premature_runs": {"ratio": 0.7}}, samples=s, fs=100.0)
+
+
+@pytest.mark.parametrize("max_interval_s", [None, TACHYCARDIA_S])
 @pytest.mark.parametrize("record, hidden, given_back, false", [
     ("svdb/865", 1761, 1208, 3),   # paroxysms of supraventricular tachycardia at 0.42 s against sinus at 0.8 s
     ("mitdb/209", 252, 126, 0),    # runs of SVTA
     ("mitdb/101", 0, 0, 0),        # sinus rhythm, 3 isolated APCs: no run to follow (DS1, like 209)
 ])
-def test_reference_runs_hidden_behind_n_labels_are_given_back(mitdb, record, hidden, given_back, false):
+def test_reference_runs_hidden_behind_n_labels_are_given_back(mitdb, record, hidden, given_back, false,
+                                                              max_interval_s):
     """The reference labels with every S beat but each run's first turned N (what the network does inside a long
-    run): the beats the runs give back, and the N beats they wrongly take, counted on the whole record."""
+    run): the beats the runs give back, and the N beats they wrongly take, counted on the whole record; the same
+    when runs must be faster than 100 a minute (these runs are tachycardias)."""
     a = wfdb.rdann(str(mitdb.parent / record), "atr")
     sym = np.asarray(a.symbol)
     b = is_beat(sym)
     s, y = a.sample[b], to_aami(sym[b])
     hid = (y == S) & np.r_[False, y[:-1] == S]
     shown = np.where(hid, N, y)
-    m = premature_runs(shown, s, 0.8)
+    fs = wfdb.rdheader(str(mitdb.parent / record)).fs
+    m = premature_runs(shown, s, 0.8, None if max_interval_s is None else max_interval_s * fs)
     assert (int(hid.sum()), int((m & hid).sum()), int((m & ~hid).sum())) == (hidden, given_back, false)
 
 

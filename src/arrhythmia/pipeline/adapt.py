@@ -296,6 +296,19 @@ def _cluster(p: np.ndarray, st: dict, descriptors, samples, fs) -> tuple[np.ndar
     return cluster_smooth(p, descriptors, strength, per_cluster, blocks=blocks)
 
 
+def _runs(p: np.ndarray, setting, samples, fs) -> tuple[np.ndarray, int]:
+    """:func:`extend_premature_runs` at a bundle's ``premature_runs`` setting: a ratio (round 12), or ``ratio`` and
+    ``max_interval_s`` (round 14)."""
+    if not isinstance(setting, dict):
+        return extend_premature_runs(p, samples, float(setting))
+    if set(setting) != {"ratio", "max_interval_s"}:
+        raise ValueError("Invalid value for 'postprocess.premature_runs': a ratio, or a dict of 'ratio' and "
+                         f"'max_interval_s'; got {setting!r}.")
+    if fs is None:
+        raise ValueError("postprocess: 'fs' is needed with a 'premature_runs' setting with 'max_interval_s'")
+    return extend_premature_runs(p, samples, float(setting["ratio"]), float(setting["max_interval_s"]) * fs)
+
+
 def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
                 adapt: bool = True, fs: float | None = None, descriptors=None) -> tuple[np.ndarray, dict]:
     """The label-free steps a bundle's ``postprocess`` settings name, in order: the second stage (which replaces
@@ -312,7 +325,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         with the temperature, also with ``adapt=False``), ``train_prior`` (k floats),
         ``adapt_priors`` (bool), ``af_relabel`` (bool), ``af_relabel_nn`` (bool: :func:`relabel_in_nn_af`,
         needs ``fs``), ``premature_runs`` (the ``ratio`` of
-        :func:`arrhythmia.pipeline.runs.extend_premature_runs`, or None), ``nn_irregular`` (a threshold of
+        :func:`arrhythmia.pipeline.runs.extend_premature_runs`, or a dict of ``ratio`` and ``max_interval_s``,
+        which needs ``fs``; or None), ``nn_irregular`` (a threshold of
         :func:`relabel_irregular`, or None), ``stack`` (a :class:`arrhythmia.pipeline.stack.StackModel` as a
         dict, with its ``temperature``, or None), ``cluster_smooth`` (``strength``, ``rr_weight``,
         ``beats_per_cluster`` of :func:`arrhythmia.pipeline.clusters.cluster_smooth`, or None; needs
@@ -365,7 +379,7 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
     if episodes is not None and samples is not None and len(p):
         p, info["relabelled_in_af"] = _relabel_af(p, settings, episodes, samples, fs)
     if settings.get("premature_runs") and samples is not None and len(p):
-        p, info["relabelled_in_runs"] = extend_premature_runs(p, samples, float(settings["premature_runs"]))
+        p, info["relabelled_in_runs"] = _runs(p, settings["premature_runs"], samples, fs)
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))
     if settings.get("adapt_priors"):

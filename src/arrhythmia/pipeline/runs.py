@@ -26,12 +26,20 @@ followed from there:
   without ending it); the N-called beats after such an interval join the run
   when the next judged interval still belongs to it;
 * the first judged interval at or above ``ratio`` times the reference, or
-  irregular, ends the run.
+  irregular, ends the run;
+* with ``max_interval`` (round 14: :data:`TACHYCARDIA_S`, 0.6 s, a rate of
+  100 a minute), a seed's interval and every judged interval of its run must
+  also be shorter than that: a run followed this way is then a tachycardia by
+  the clinical definition. Without it, a rhythm that halves its interval and
+  stays regular at a normal rate (a 2:1 AV block giving way to 1:1
+  conduction, MIT-BIH 231) is followed as a run just as a supraventricular
+  tachycardia's onset is, and an RR-only rule cannot tell the two apart
+  by their ratio.
 
 The beats the network called N inside a run are then given the S class
 (:func:`extend_premature_runs`). Nothing is fitted here but ``ratio``, which the
 selection protocol chooses in patient-grouped cross-validation
-(docs/default_model_selection.md, round 12).
+(docs/default_model_selection.md, round 12; ``max_interval`` is fixed, round 14).
 """
 
 from __future__ import annotations
@@ -46,11 +54,13 @@ MIN_REF_INTERVALS = 4
 """Fewer N-to-N intervals than this before a beat: no reference, the beat starts no run."""
 REGULARITY = 0.2
 """A run ends at an interval that differs from the run's previous judged interval by more than this share of it."""
+TACHYCARDIA_S = 0.6
+"""Round 14's ``max_interval``, in seconds: a run followed with it is faster than 100 beats a minute."""
 
 _N, _S = 0, 1
 
 
-def premature_runs(labels, samples, ratio: float) -> np.ndarray:
+def premature_runs(labels, samples, ratio: float, max_interval: float | None = None) -> np.ndarray:
     """Beats called N that lie in a run of supraventricular premature beats started by a beat called S.
 
     Parameters
@@ -63,11 +73,15 @@ def premature_runs(labels, samples, ratio: float) -> np.ndarray:
     ratio : float
         A seed's interval, and every judged interval of its run, must be shorter than ``ratio`` times the
         reference. 0 finds no run.
+    max_interval : float, optional
+        A seed's interval, and every judged interval of its run, must also be shorter than this, in the unit of
+        ``samples`` (``TACHYCARDIA_S * fs`` for a tachycardia faster than 100 a minute). None: no such limit.
 
     Raises
     ------
     ValueError
-        ``ratio`` negative or not finite, or ``labels`` and ``samples`` of different lengths.
+        ``ratio`` negative or not finite, ``max_interval`` not a positive number, or ``labels`` and ``samples``
+        of different lengths.
 
     Returns
     -------
@@ -78,6 +92,8 @@ def premature_runs(labels, samples, ratio: float) -> np.ndarray:
     s = np.asarray(samples, dtype=np.float64)
     if not (np.isfinite(ratio) and ratio >= 0):
         raise ValueError(f"Invalid value for 'ratio': a finite number >= 0 (0: no run); got {ratio!r}.")
+    if max_interval is not None and not (np.isfinite(max_interval) and max_interval > 0):
+        raise ValueError(f"Invalid value for 'max_interval': a finite number > 0, or None; got {max_interval!r}.")
     if lab.shape != s.shape:
         raise ValueError(f"Invalid value for 'labels': one per beat ({s.size}); got {lab.size}.")
     n = s.size
@@ -97,6 +113,8 @@ def premature_runs(labels, samples, ratio: float) -> np.ndarray:
         if ref_at.size < MIN_REF_INTERVALS:
             continue
         limit = ratio * float(np.median(rr[ref_at[-REF_INTERVALS:]]))
+        if max_interval is not None:
+            limit = min(limit, float(max_interval))
         if rr[i] >= limit:
             continue
         end = _follow(rr, judged, sv, i, limit, inside)
@@ -121,7 +139,8 @@ def _follow(rr, judged, sv, seed: int, limit: float, inside: np.ndarray) -> int:
     return j - 1
 
 
-def extend_premature_runs(proba: np.ndarray, samples, ratio: float) -> tuple[np.ndarray, int]:
+def extend_premature_runs(proba: np.ndarray, samples, ratio: float,
+                          max_interval: float | None = None) -> tuple[np.ndarray, int]:
     """Move the N probability of the beats :func:`premature_runs` finds to S.
 
     Parameters
@@ -130,8 +149,8 @@ def extend_premature_runs(proba: np.ndarray, samples, ratio: float) -> tuple[np.
         One recording's probabilities (AAMI order), in time order.
     samples : array_like of int, shape (n,)
         The beats' R peaks, ascending.
-    ratio : float
-        See :func:`premature_runs`.
+    ratio, max_interval : float
+        See :func:`premature_runs` (``max_interval`` in samples).
 
     Returns
     -------
@@ -140,7 +159,7 @@ def extend_premature_runs(proba: np.ndarray, samples, ratio: float) -> tuple[np.
         Beats moved from N to S.
     """
     p = np.asarray(proba, dtype=np.float64)
-    m = premature_runs(p.argmax(1), samples, ratio) if len(p) else np.zeros(0, bool)
+    m = premature_runs(p.argmax(1), samples, ratio, max_interval) if len(p) else np.zeros(0, bool)
     return move_probability(p, m, _N, _S), int(m.sum())
 
 
