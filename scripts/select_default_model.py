@@ -673,7 +673,7 @@ def _shipped_line(chosen: dict) -> str:
     if by.get("calibration") == chosen["calibration"]:
         return ("The shipped default model was built from this choice (`scripts/build_default_model.py --chosen "
                 "<work>/chosen.json`, or, for a new post-processing of the shipped networks, with `--reevaluate` "
-                "as build 14 was), with this round's calibration and review rule: its DS2 figures are in "
+                "as builds 14 and 15 were), with this round's calibration and review rule: its DS2 figures are in "
                 "[default_model.md](default_model.md).")
     same = (by.get("candidate"), by.get("post")) == (chosen["name"], chosen["variant"])
     if same and (by.get("calibration") or {}).get("review_below") != chosen["calibration"]["review_below"]:
@@ -820,7 +820,7 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "over seeds 0, 1 and 2 among what may ship; `af-nn-relabel+runs` still may not). If a new variant "
              "wins, the review rule is refitted after it (round 11's procedure), and the build script evaluates "
              "build 11's networks with it on DS2 once, without training (`--reevaluate --chosen`: the 15th look), "
-             "and ships it whatever its DS2 figures (decided before the run).", "",
+             "and ships it whatever its DS2 figures (decided before the run). It won and shipped as build 15.", "",
              "## Candidates", ""]
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]

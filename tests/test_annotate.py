@@ -160,6 +160,30 @@ def test_a_per_class_review_rule_from_the_bundle(inputs, tiny_bundle, tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
+@pytest.mark.parametrize("setting, named", [
+    ({"ratio": 0.75}, "'postprocess.premature_runs'"),
+    ({"ratio": None, "max_interval_s": 0.6}, "'postprocess.premature_runs.ratio'"),
+    ({"ratio": 0.75, "max_interval_s": -1}, "'postprocess.premature_runs.max_interval_s'"),
+    ("abc", "'postprocess.premature_runs'"),
+    ([0.75], "'postprocess.premature_runs'"),
+])
+def test_a_malformed_runs_setting_in_the_bundle_is_a_one_line_error(setting, named, inputs, tiny_bundle, tmp_path):
+    """The runs step reads its setting only after the recording is classified: a malformed one is refused before
+    any work, naming the bundle's config and the setting, and nothing is written."""
+    import shutil
+
+    from arrhythmia.bundle import CONFIG, read_bundle_config, write_json
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    c = read_bundle_config(bundle)
+    c["postprocess"] = {**(c.get("postprocess") or {}), "premature_runs": setting}
+    write_json(bundle / CONFIG, c)
+    p = run_cli("annotate", inputs / "rec100.csv", "--fs", "360", "--model", bundle, "--out", tmp_path / "bad")
+    assert_one_line_error(p, f"config.json: Invalid value for {named}")
+    assert not (tmp_path / "bad").exists()
+
+
 def test_annotate_a_folder(inputs, tiny_bundle, tmp_path):
     p = run_cli("annotate", inputs, "--fs", "360", "--model", tiny_bundle, "--out", tmp_path / "all")
     # the WFDB record and its .csv and .npy copies: three recordings, three folders

@@ -140,6 +140,7 @@ def test_a_short_recording_skips_the_clusters_but_not_the_af_relabelling(rng):
     settings = {"cluster_smooth": {"strength": 1.0, "beats_per_cluster": 50}, "af_relabel": True, "min_beats": 300}
     out, info = postprocess(p, settings, episodes=np.array([[0, 20_000]]), samples=samples, descriptors=pts, fs=100.0)
     assert "too short" in info["why"] and info["relabelled_by_clusters"] == 0
+    assert "clusters left out, the other steps run" in info["why"] and "plain model" not in info["why"]
     assert info["relabelled_in_af"] == 200 and (out.argmax(1) == 0).all()
 
 

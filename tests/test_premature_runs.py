@@ -9,7 +9,7 @@ import wfdb
 
 from arrhythmia.labels import is_beat, to_aami
 from arrhythmia.pipeline.adapt import postprocess
-from arrhythmia.pipeline.runs import TACHYCARDIA_S, extend_premature_runs, premature_runs
+from arrhythmia.pipeline.runs import TACHYCARDIA_S, check_runs_setting, extend_premature_runs, premature_runs
 
 N, S, V = 0, 1, 2
 
@@ -138,6 +138,22 @@ def test_postprocess_reads_a_ratio_and_max_interval_setting_at_the_recordings_ra
         postprocess(p, fast, samples=s)
     with pytest.raises(ValueError, match="Invalid value for 'postprocess.premature_runs'"):
         postprocess(p, {"premature_runs": {"ratio": 0.7}}, samples=s, fs=100.0)
+    assert postprocess(p, fast, samples=s, fs=250.0, adapt=False)[1]["relabelled_in_runs"] == 0  # --no-adapt
+
+
+@pytest.mark.parametrize("setting, want", [(0.8, (0.8, None)), ({"ratio": 0.75, "max_interval_s": 0.6}, (0.75, 0.6)),
+                                           (0, (0.0, None)), ({"ratio": 0.8, "max_interval_s": None}, (0.8, None))])
+def test_check_runs_setting_reads_both_forms(setting, want):
+    assert check_runs_setting(setting) == want
+
+
+@pytest.mark.parametrize("setting", [True, "0.8", float("nan"), -1, {"ratio": 0.8, "max_interval_s": 0},
+                                     {"ratio": 0.8, "extra": 1, "max_interval_s": 1}])
+def test_check_runs_setting_refuses_other_forms(setting):
+    from arrhythmia.errors import ArrhythmiaError
+
+    with pytest.raises(ArrhythmiaError, match="Invalid value for 'postprocess.premature_runs"):
+        check_runs_setting(setting)
 
 
 @pytest.mark.parametrize("max_interval_s", [None, TACHYCARDIA_S])

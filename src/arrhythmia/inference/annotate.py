@@ -122,6 +122,7 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     """
     from ..io.output import OutputFolder
     from ..io.readers import input_files, read_input
+    from ..pipeline.adapt import check_settings
     from .runners import load_runner
 
     check_review_below(review_below)
@@ -139,6 +140,10 @@ def annotate(input_path, out, model=None, fs=None, backend: str = "auto", review
     rec = read_input(input_path, fs, annotations=False)
     runner = runner or load_runner(model, backend)
     review = review_threshold(review_below, runner.config)  # a malformed rule in the bundle: an error before any work
+    try:                                                         # and malformed post-processing settings
+        check_settings(runner.config.get("postprocess"))
+    except ArrhythmiaError as e:
+        raise file_error(Path(model) / "config.json", str(e)) from None
     peaks = None
     if beats_from:
         from ..rhythm.from_annotations import read_beat_annotations

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .runs import extend_premature_runs, move_probability
+from .runs import apply_runs_setting, check_runs_setting, move_probability
 
 MIN_BEATS_TO_ADAPT = 300
 """Fewer beats than this (about 4-5 minutes) and :func:`adapt_priors` leaves the probabilities as they are."""
@@ -58,6 +58,8 @@ NN_HALF_WINDOW = 30
 """:func:`nn_irregularity` looks this many beats either side of a beat."""
 MIN_NN_PAIRS = 8
 """Fewer successive N-to-N interval pairs than this in a beat's window and it has no irregularity (NaN)."""
+CLUSTERS_LEFT_OUT = "the recording's clusters left out, the other steps run"
+"""What a recording too short to cluster gets instead (the relabelling steps still run, as cross-validation scored)."""
 
 
 def temperature_scale(proba: np.ndarray, temperature: float) -> np.ndarray:
@@ -264,11 +266,11 @@ def _relabel_af(p: np.ndarray, settings: dict, episodes, samples, fs) -> tuple[n
     return p, 0
 
 
-def _too_short(info: dict, n: int, min_beats: int) -> bool:
-    """Whether ``n`` beats are too few to adapt on (then ``info['why']`` says so)."""
+def _too_short(info: dict, n: int, min_beats: int, then: str = "the plain model") -> bool:
+    """Whether ``n`` beats are too few to adapt on (then ``info['why']`` says so, and what was done instead)."""
     if n >= min_beats:
         return False
-    info["why"] = f"too short to adapt on ({n} beats, at least {min_beats} needed): the plain model"
+    info["why"] = f"too short to adapt on ({n} beats, at least {min_beats} needed): {then}"
     return True
 
 
@@ -296,17 +298,23 @@ def _cluster(p: np.ndarray, st: dict, descriptors, samples, fs) -> tuple[np.ndar
     return cluster_smooth(p, descriptors, strength, per_cluster, blocks=blocks)
 
 
-def _runs(p: np.ndarray, setting, samples, fs) -> tuple[np.ndarray, int]:
-    """:func:`extend_premature_runs` at a bundle's ``premature_runs`` setting: a ratio (round 12), or ``ratio`` and
-    ``max_interval_s`` (round 14)."""
-    if not isinstance(setting, dict):
-        return extend_premature_runs(p, samples, float(setting))
-    if set(setting) != {"ratio", "max_interval_s"}:
-        raise ValueError("Invalid value for 'postprocess.premature_runs': a ratio, or a dict of 'ratio' and "
-                         f"'max_interval_s'; got {setting!r}.")
-    if fs is None:
-        raise ValueError("postprocess: 'fs' is needed with a 'premature_runs' setting with 'max_interval_s'")
-    return extend_premature_runs(p, samples, float(setting["ratio"]), float(setting["max_interval_s"]) * fs)
+def check_settings(settings: dict | None) -> None:
+    """Check a bundle's ``postprocess`` settings that :func:`postprocess` reads only after the recording is
+    classified (the recording's clusters, the runs), so that a malformed bundle is an error before any work.
+
+    Raises
+    ------
+    ArrhythmiaError
+        Naming the setting (:func:`arrhythmia.pipeline.clusters.check_cluster_setting`,
+        :func:`arrhythmia.pipeline.runs.check_runs_setting`).
+    """
+    from .clusters import check_cluster_setting
+
+    settings = settings or {}
+    if settings.get("cluster_smooth"):
+        check_cluster_setting(settings["cluster_smooth"])
+    if settings.get("premature_runs") is not None:
+        check_runs_setting(settings["premature_runs"])
 
 
 def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples=None,
@@ -339,7 +347,8 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         False: only the calibration (``annotate --no-adapt``): the network's probabilities at ``temperature``,
         no second stage.
     fs : float, optional
-        Sampling rate of ``samples`` (needed with ``stack``).
+        Sampling rate of ``samples`` (needed with ``stack``, ``af_relabel_nn``, ``cluster_smooth``'s half-hour
+        blocks and a ``premature_runs`` dict).
     descriptors : ndarray, shape (n, d), optional
         The beats' :func:`arrhythmia.pipeline.clusters.beat_descriptors` at the setting's ``rr_weight``
         (:func:`arrhythmia.pipeline.clusters.descriptors_for`; needed with ``cluster_smooth``).
@@ -372,14 +381,13 @@ def postprocess(proba: np.ndarray, settings: dict | None, episodes=None, samples
         if _too_short(info, len(p), min_beats):
             return p, info
         p = _stack(proba, settings["stack"], samples, fs, episodes, info)
-    if settings.get("cluster_smooth") and len(p) and not _too_short(info, len(p), min_beats):
-        # too short: the clusters are left out, the relabelling below still runs (as the cross-validation scored it)
+    if settings.get("cluster_smooth") and len(p) and not _too_short(info, len(p), min_beats, CLUSTERS_LEFT_OUT):
         p, info["relabelled_by_clusters"] = _cluster(p, settings["cluster_smooth"], descriptors, samples, fs)
         info["adapted"] = True
     if episodes is not None and samples is not None and len(p):
         p, info["relabelled_in_af"] = _relabel_af(p, settings, episodes, samples, fs)
     if settings.get("premature_runs") and samples is not None and len(p):
-        p, info["relabelled_in_runs"] = _runs(p, settings["premature_runs"], samples, fs)
+        p, info["relabelled_in_runs"] = apply_runs_setting(p, settings["premature_runs"], samples, fs)
     if settings.get("nn_irregular") is not None and samples is not None and len(p):
         p, info["relabelled_irregular"] = relabel_irregular(p, samples, float(settings["nn_irregular"]))
     if settings.get("adapt_priors"):

@@ -69,7 +69,7 @@ def premature_runs(labels, samples, ratio: float, max_interval: float | None = N
         Class index per beat (AAMI order: 0 N, 1 S, 2 V, 3 F, 4 Q), in time order.
     samples : array_like of float, shape (n,)
         The beats' times, ascending, in any unit (samples at any rate, seconds): only ratios of intervals are
-        used.
+        used, and ``max_interval``, given in the same unit.
     ratio : float
         A seed's interval, and every judged interval of its run, must be shorter than ``ratio`` times the
         reference. 0 finds no run.
@@ -137,6 +137,49 @@ def _follow(rr, judged, sv, seed: int, limit: float, inside: np.ndarray) -> int:
             pending.append(j)  # after a ventricular beat: in the run if the next judged interval is
         j += 1
     return j - 1
+
+
+def check_runs_setting(setting) -> tuple[float, float | None]:
+    """``(ratio, max_interval_s)`` of a bundle's ``postprocess.premature_runs`` setting, checked: a ratio (round
+    12; ``max_interval_s`` None) or a dict of ``ratio`` and ``max_interval_s`` (round 14; None: no limit).
+
+    Raises
+    ------
+    ArrhythmiaError
+        Any other form, a ratio that is not a finite number >= 0 or a ``max_interval_s`` that is not a number
+        > 0, naming the setting.
+    """
+    from ..errors import ArrhythmiaError
+
+    def bad(name, allowed, got):
+        return ArrhythmiaError(f"Invalid value for 'postprocess.premature_runs{name}': allowed {allowed}; "
+                               f"got {got!r}.")
+
+    if isinstance(setting, dict):
+        if set(setting) != {"ratio", "max_interval_s"}:
+            raise bad("", "a ratio, or a dict of 'ratio' and 'max_interval_s'", setting)
+        ratio, limit = setting["ratio"], setting["max_interval_s"]
+    else:
+        ratio, limit = setting, None
+    number = (int, float, np.integer, np.floating)
+    if isinstance(ratio, bool) or not isinstance(ratio, number) or not (np.isfinite(ratio) and ratio >= 0):
+        raise bad(".ratio" if isinstance(setting, dict) else "", "a finite number >= 0 (0: no run)", ratio)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, number)
+                              or not (np.isfinite(limit) and limit > 0)):
+        raise bad(".max_interval_s", "a finite number of seconds > 0", limit)
+    return float(ratio), (None if limit is None else float(limit))
+
+
+def apply_runs_setting(proba: np.ndarray, setting, samples, fs: float | None) -> tuple[np.ndarray, int]:
+    """:func:`extend_premature_runs` at a bundle's ``postprocess.premature_runs`` setting (checked by
+    :func:`check_runs_setting`): a ratio (round 12), or ``ratio`` and ``max_interval_s`` (round 14), the latter
+    needing the beats' sampling rate ``fs``."""
+    ratio, limit_s = check_runs_setting(setting)
+    if limit_s is None:
+        return extend_premature_runs(proba, samples, ratio)
+    if fs is None:
+        raise ValueError("postprocess: 'fs' is needed with a 'premature_runs' setting with 'max_interval_s'")
+    return extend_premature_runs(proba, samples, ratio, limit_s * fs)
 
 
 def extend_premature_runs(proba: np.ndarray, samples, ratio: float,
