@@ -84,6 +84,30 @@ def test_stress_recording_in_millivolts(mitdb, nstdb):
     assert np.array_equal(st.recording.annotations.sample, rec.annotations.sample)
 
 
+def test_shifted_noise_holds_none_of_the_published_records_noise_samples(mitdb, nstdb):
+    """noise_shift_s=120: the noise added in each 2-minute noisy segment is the em record's noise 2 minutes later
+    (the samples of the published copies' clean segments, or before 5:00), so no sample of the noise that 118e12
+    holds is in it."""
+    from arrhythmia.io import read_wfdb
+
+    rec = read_wfdb(mitdb / "118")
+    st = ns.stress_recording(rec, nstdb, "em", 12, noise_shift_s=120)
+    assert st.recording.name == "118e12s120" and "noise taken 120 s later" in st.recording.notes[-1]
+    fs, em = 360, ns.read_noise(nstdb, "em", 360.0)
+    added = st.recording.signal - rec.signal
+    for a, b in st.segments[:3]:  # noisy [a, b): the gain times the noise from a + 120 s, less the continuity offset
+        want = st.gains[:, None] * em[:, a + 120 * fs:b + 120 * fs]
+        np.testing.assert_allclose(added[:, a:b] - (added[:, a:b] - want).mean(1, keepdims=True), want, atol=1e-9)
+    n = em.shape[1]
+    noisy = np.zeros(n, bool)                        # em's samples in the published copies: those of their noisy time
+    for a, b in ns.noisy_segments(n, fs):
+        noisy[a:b] = True
+    used = np.concatenate([np.arange(a, b) for a, b in st.segments]) + 120 * fs  # the shifted copy's (circularly)
+    assert not noisy[used % n].any()
+    with pytest.raises(ArrhythmiaError, match="Invalid value for 'noise_shift_s'"):
+        ns.stress_recording(rec, nstdb, "em", 12, noise_shift_s=-1)
+
+
 def test_bad_input_is_one_line(mitdb, nstdb, tmp_path):
     from arrhythmia.io import read_wfdb
 

@@ -264,7 +264,8 @@ def read_noise(nstdb_dir, noise: str, fs: float):
 
 
 def stress_recording(recording, nstdb_dir, noise: str = "em", snr_db: float = 12.0,
-                     start_s: float = START_S, segment_s: float = SEGMENT_S) -> StressedRecord:
+                     start_s: float = START_S, segment_s: float = SEGMENT_S,
+                     noise_shift_s: float = 0.0) -> StressedRecord:
     """A noise-stressed copy of ``recording`` (``nst -i REC NOISE -s SNR``).
 
     Parameters
@@ -276,11 +277,17 @@ def stress_recording(recording, nstdb_dir, noise: str = "em", snr_db: float = 12
     noise : {'bw', 'em', 'ma'}
     snr_db : float
         dB, during the noisy segments.
+    noise_shift_s : float
+        Take the noise from this many seconds later in the noise record (circularly) than ``nst`` does (it adds
+        the noise sample of the same time). With 120 and the default segments, a copy holds only noise samples
+        that the published 118e*/119e* records do not (theirs are those of 5:00-7:00, 9:00-11:00, ...): a
+        development set with the test's kind of noise but none of its samples.
 
     Raises
     ------
     ArrhythmiaError
-        An SNR out of range, an unknown or missing noise record, a recording without reference beats.
+        An SNR out of range, an unknown or missing noise record, a recording without reference beats, a
+        negative or non-finite ``noise_shift_s``.
     """
     from dataclasses import replace
 
@@ -289,7 +296,11 @@ def stress_recording(recording, nstdb_dir, noise: str = "em", snr_db: float = 12
     if recording.annotations is None or recording.annotations.beats().sample.size == 0:
         raise file_error(recording.source or recording.name, "no reference beat annotations: the noise gain is "
                                                              "set from the QRS amplitude of its normal beats")
+    if not (np.isfinite(noise_shift_s) and noise_shift_s >= 0):
+        raise ArrhythmiaError(f"Invalid value for 'noise_shift_s': allowed seconds >= 0; got {noise_shift_s!r}.")
     nz = read_noise(nstdb_dir, noise, recording.fs)
+    if noise_shift_s:
+        nz = np.roll(nz, -int(round(noise_shift_s * recording.fs)), axis=1)
     beats = recording.annotations.beats()
     ptp = qrs_peak_to_peak(recording.signal, recording.fs, beats.sample, beats.symbol)
     rms = noise_rms(nz, recording.fs)
@@ -297,12 +308,13 @@ def stress_recording(recording, nstdb_dir, noise: str = "em", snr_db: float = 12
     gains = nst_gain(snr_db, ptp, rms)
     seg = noisy_segments(recording.n_samples, recording.fs, start_s, segment_s)
     sig = add_noise(recording.signal, nz, gains, seg)
-    name = f"{recording.name}{noise[0]}{snr_suffix(snr_db)}"
+    name = f"{recording.name}{noise[0]}{snr_suffix(snr_db)}" + (f"s{noise_shift_s:g}" if noise_shift_s else "")
     out = replace(recording, name=name, signal=sig, source=f"{recording.source or recording.name} + {noise} "
                                                               f"at {snr_db:g} dB",
                   notes=recording.notes + (f"noise-stressed: {noise} at {snr_db:g} dB from {start_s:g} s in "
                                            f"{segment_s:g}-s segments (nst's rule), gains "
-                                           + ", ".join(f"{g:.4g}" for g in gains),))
+                                           + ", ".join(f"{g:.4g}" for g in gains)
+                                           + (f"; noise taken {noise_shift_s:g} s later" if noise_shift_s else ""),))
     return StressedRecord(out, noise, snr_db, gains, ptp, rms, seg)
 
 
