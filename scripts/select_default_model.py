@@ -104,7 +104,9 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     per_fold, shipped = nested_weights(oof)
     nn_fold, nn_shipped, nn_pooled = nested_nn_threshold(oof)
     stacked, stack_model = stack_outputs(cfg, oof)
-    afnn = score_oof(oof, post=lambda k, s, p: af_relabel(k, s, p, nn=True))["proba"]  # once, for both variants
+    # once, for every variant built on it; at the temperature, as annotate relabels (round 14, after review: up to
+    # then these were scored on the uncalibrated probabilities, which moves a few beats' class)
+    afnn = score_oof(oof, post=lambda k, s, p: af_relabel(k, s, temperature_scale(p, temp), nn=True))["proba"]
     run_fold, run_shipped, run_pooled = nested_run_ratio(oof, afnn)
     fast_fold, fast_shipped, fast_pooled = nested_run_ratio(oof, afnn, fast=True)
     cl_probas = cluster_probas(cfg, oof, temp)
@@ -118,7 +120,7 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
         "priors": lambda k, s, p: adapt_priors(p, prior)[0],
         "temperature": lambda k, s, p: temperature_scale(p, temp),
         "temperature+priors": lambda k, s, p: adapt_priors(temperature_scale(p, temp), prior)[0],
-        "af-relabel": af_relabel,
+        "af-relabel": lambda k, s, p: af_relabel(k, s, temperature_scale(p, temp)),
         "af-nn-relabel": lambda k, s, p: afnn[oof.rows(k)],
         # round 12: then runs of premature beats followed from their first beat, the ratio chosen without the fold
         "af-nn-relabel+runs": lambda k, s, p: extend_premature_runs(afnn[oof.rows(k)], s, run_fold[fold_of[k]])[0],
@@ -820,7 +822,12 @@ def render(results: dict, chosen: dict, res: dict) -> str:
              "over seeds 0, 1 and 2 among what may ship; `af-nn-relabel+runs` still may not). If a new variant "
              "wins, the review rule is refitted after it (round 11's procedure), and the build script evaluates "
              "build 11's networks with it on DS2 once, without training (`--reevaluate --chosen`: the 15th look), "
-             "and ships it whatever its DS2 figures (decided before the run). It won and shipped as build 15.", "",
+             "and ships it whatever its DS2 figures (decided before the run). It won and shipped as build 15. After "
+             "the build, a review found that `af-relabel`, `af-nn-relabel` and the two run variants built on it "
+             "alone were scored on the network's probabilities before the temperature, while `annotate` relabels "
+             "after it (the clusters' variants were scored at the temperature); the round's scores were then "
+             "made again at the temperature from the same out-of-fold predictions (the table below; the choice "
+             "and its settings did not change).", "",
              "## Candidates", ""]
     lines += [f"- `{n}`: {DESCRIPTIONS.get(n, n)}" for n in results]
     lines += ["", "Post-processing variants:", ""] + [f"- `{v}`: {t}" for v, t in VARIANT_TEXT.items()]
