@@ -100,6 +100,18 @@ def test_a_record_cut_into_pieces_gives_the_whole_records_beats(mitdb, runner, r
     assert whole.sample.size > 2000
 
 
+def test_runs_followed_in_a_chunked_record_are_the_whole_records(mitdb, runner):
+    """222 (DS2; flutter and runs of atrial beats): the shipped model's run step relabels beats there, and cut
+    into pieces the record gives the same beats, classes and relabelled count (the post-processing runs once,
+    on the whole recording's probabilities)."""
+    rec = read_wfdb(mitdb / "222")
+    whole = classify_recording(rec, runner, chunk_s=0)
+    part = classify_recording(rec, runner, chunk_s=137.3)
+    _same(whole, part)
+    assert whole.adaptation["relabelled_in_runs"] > 0
+    assert part.adaptation["relabelled_in_runs"] == whole.adaptation["relabelled_in_runs"]
+
+
 def test_a_long_recording_of_joined_records_is_chunked_and_equal(mitdb, runner):
     """Three half-hour records joined (1.5 h, over the one-hour limit): the default run is chunked."""
     from dataclasses import replace
