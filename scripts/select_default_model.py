@@ -97,7 +97,6 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
     from arrhythmia.pipeline.adapt import adapt_priors, fit_temperature, temperature_scale
 
     from arrhythmia.pipeline.adapt import relabel_irregular, reweight
-    from arrhythmia.pipeline.runs import extend_premature_runs
 
     prior = train_prior(cfg, oof.y)
     temp = fit_temperature(oof.proba, oof.y)
@@ -123,14 +122,14 @@ def post_variants(cfg: TrainConfig, oof) -> dict:
         "af-relabel": lambda k, s, p: af_relabel(k, s, temperature_scale(p, temp)),
         "af-nn-relabel": lambda k, s, p: afnn[oof.rows(k)],
         # round 12: then runs of premature beats followed from their first beat, the ratio chosen without the fold
-        "af-nn-relabel+runs": lambda k, s, p: extend_premature_runs(afnn[oof.rows(k)], s, run_fold[fold_of[k]])[0],
+        "af-nn-relabel+runs": lambda k, s, p: run_step(k, s, afnn[oof.rows(k)], run_fold[fold_of[k]], fast=False),
         # round 13: the recording's clusters first, their setting chosen without the fold
         "af-nn-relabel+clusters": lambda k, s, p: clusters_then_af_nn(cfg, oof, k, s, temperature_scale(p, temp),
                                                                       cl_fold[fold_of[k]]),
         # round 14: the same two, runs followed only while faster than 100 a minute
-        "af-nn-relabel+fast-runs": lambda k, s, p: fast_runs(k, s, afnn[oof.rows(k)], run_fold=fast_fold[fold_of[k]]),
-        "af-nn-relabel+clusters+fast-runs": lambda k, s, p: fast_runs(
-            k, s, cl_probas[cr_fold[fold_of[k]].split("/")[0]][oof.rows(k)], code=cr_fold[fold_of[k]]),
+        "af-nn-relabel+fast-runs": lambda k, s, p: run_step(k, s, afnn[oof.rows(k)], fast_fold[fold_of[k]]),
+        "af-nn-relabel+clusters+fast-runs": lambda k, s, p: run_step(
+            k, s, cl_probas[cluster_code(cr_fold[fold_of[k]])][oof.rows(k)], run_ratio(cr_fold[fold_of[k]])),
         # each record's weights chosen without its fold: the score is not tuned on the beats it scores
         "class-weights": lambda k, s, p: reweight(p, per_fold[fold_of[k]]),
         # likewise the threshold of the irregular-rhythm relabelling
@@ -226,30 +225,42 @@ def nested_run_ratio(oof, base: np.ndarray, fast: bool = False) -> tuple[dict, f
         out = base.copy()
         for key in oof.records():
             m = oof.rows(key)
-            out[m] = fast_runs(key, oof.sample[m], base[m], ratio=r) if fast else _runs(base[m], oof.sample[m], r)
+            out[m] = run_step(key, oof.sample[m], base[m], r, fast)
         preds[r] = out.argmax(1)
     return nested_pick(oof, preds, RUN_GRID)
 
 
-def _runs(proba, samples, ratio):
-    from arrhythmia.pipeline.runs import extend_premature_runs
+def runs_setting(ratio: float, fast: bool = True):
+    """A bundle's ``postprocess.premature_runs`` setting: None for ratio 0 (no run followed), the ratio alone
+    (round 12), or with round 14's limit (``fast``: runs faster than 100 a minute only,
+    :data:`~arrhythmia.pipeline.runs.TACHYCARDIA_S`)."""
+    from arrhythmia.pipeline.runs import TACHYCARDIA_S
 
-    return extend_premature_runs(proba, samples, ratio)[0]
+    r = float(ratio)
+    if r <= 0:
+        return None
+    return {"ratio": r, "max_interval_s": TACHYCARDIA_S} if fast else r
 
 
-def fast_runs(key: str, samples, proba, ratio: float | None = None, code: str | None = None, run_fold=None):
-    """Round 14: :func:`~arrhythmia.pipeline.runs.extend_premature_runs` with runs faster than 100 a minute only
-    (``max_interval`` :data:`~arrhythmia.pipeline.runs.TACHYCARDIA_S` at the record's rate), at ``ratio``, or at
-    the ratio of a :data:`CLUSTER_RUN_GRID` ``code``, or ``run_fold``."""
-    from arrhythmia.pipeline.runs import TACHYCARDIA_S, extend_premature_runs
+def run_step(key: str, samples, proba, ratio: float, fast: bool = True) -> np.ndarray:
+    """The run step as ``annotate`` applies :func:`runs_setting` (``pipeline.runs.apply_runs_setting`` at the
+    record's rate); ratio 0 leaves the probabilities as they are."""
+    from arrhythmia.pipeline.runs import apply_runs_setting
 
-    if code is not None:
-        ratio = float(code.split("/r")[1])
-    if run_fold is not None:
-        ratio = float(run_fold)
-    if not ratio:
+    setting = runs_setting(ratio, fast)
+    if setting is None:
         return np.asarray(proba, dtype=np.float64)
-    return extend_premature_runs(proba, samples, ratio, TACHYCARDIA_S * RATES[key.split(":")[0]])[0]
+    return apply_runs_setting(proba, setting, samples, RATES[key.split(":")[0]])[0]
+
+
+def cluster_code(code: str) -> str:
+    """The :data:`CLUSTER_GRID` part of a :data:`CLUSTER_RUN_GRID` code."""
+    return code.split("/")[0]
+
+
+def run_ratio(code: str) -> float:
+    """The run ratio of a :data:`CLUSTER_RUN_GRID` code."""
+    return float(code.split("/r")[1])
 
 
 def af_relabel(key: str, samples, proba, nn: bool = False):
@@ -331,11 +342,11 @@ def nested_clusters_runs(oof, cl_probas: dict) -> tuple[dict, str, dict]:
     chosen together, the runs followed on the clustered, relabelled probabilities (``annotate``'s order)."""
     preds = {}
     for code in CLUSTER_RUN_GRID:
-        base = cl_probas[code.split("/")[0]]
+        base = cl_probas[cluster_code(code)]
         out = base.copy()
         for key in oof.records():
             m = oof.rows(key)
-            out[m] = fast_runs(key, oof.sample[m], base[m], code=code)
+            out[m] = run_step(key, oof.sample[m], base[m], run_ratio(code))
         preds[code] = out.argmax(1)
     return nested_pick(oof, preds, CLUSTER_RUN_GRID)
 
@@ -345,22 +356,17 @@ def shipped_clusters(vname: str, fitted: dict) -> dict | None:
     if vname == "af-nn-relabel+clusters":
         return cluster_setting(fitted["clusters"])
     if vname == "af-nn-relabel+clusters+fast-runs":
-        return cluster_setting(fitted["clusters_fast_runs"].split("/")[0])
+        return cluster_setting(cluster_code(fitted["clusters_fast_runs"]))
     return None
 
 
 def shipped_runs(vname: str, fitted: dict):
     """The bundle's ``postprocess.premature_runs`` setting of a choice: a ratio (round 12), ``ratio`` and
     ``max_interval_s`` (round 14), or None (no runs followed)."""
-    from arrhythmia.pipeline.runs import TACHYCARDIA_S
-
     ratio = {"af-nn-relabel+runs": lambda: fitted["premature_runs"],
              "af-nn-relabel+fast-runs": lambda: fitted["fast_runs"],
-             "af-nn-relabel+clusters+fast-runs": lambda: float(fitted["clusters_fast_runs"].split("/r")[1])}
-    r = float(ratio[vname]()) if vname in ratio else 0.0
-    if r <= 0:
-        return None
-    return r if vname == "af-nn-relabel+runs" else {"ratio": r, "max_interval_s": TACHYCARDIA_S}
+             "af-nn-relabel+clusters+fast-runs": lambda: run_ratio(fitted["clusters_fast_runs"])}
+    return runs_setting(ratio[vname](), fast=vname != "af-nn-relabel+runs") if vname in ratio else None
 
 
 def summarise(cfg, oof) -> dict:
@@ -417,7 +423,6 @@ def shown_post(vname: str, oof, fitted: dict, cfg: TrainConfig | None = None):
     (``stack``, ``class-weights``: see :func:`main`). ``nn-irregular`` uses each record's fold's threshold (chosen
     without that fold), as it was scored; ``priors`` the training prior."""
     from arrhythmia.pipeline.adapt import adapt_priors, relabel_irregular
-    from arrhythmia.pipeline.runs import extend_premature_runs
 
     fold_of = {k: int(oof.fold[np.flatnonzero(oof.keys == k)[0]]) for k in oof.records()}
 
@@ -428,18 +433,19 @@ def shown_post(vname: str, oof, fitted: dict, cfg: TrainConfig | None = None):
     steps = {
         "af-relabel": af_relabel,
         "af-nn-relabel": lambda k, s, p: af_relabel(k, s, p, nn=True),
-        "af-nn-relabel+runs": lambda k, s, p: extend_premature_runs(
-            af_relabel(k, s, p, nn=True), s, per_fold("premature_runs_per_fold", k, 0.0))[0],
+        "af-nn-relabel+runs": lambda k, s, p: run_step(k, s, af_relabel(k, s, p, nn=True),
+                                                       per_fold("premature_runs_per_fold", k, 0.0), fast=False),
         "nn-irregular": lambda k, s, p: relabel_irregular(p, s, per_fold("nn_irregular_per_fold", k,
                                                                          float("inf")))[0],
         "priors": lambda k, s, p: adapt_priors(p, fitted["train_prior"])[0],
         "af-nn-relabel+clusters": lambda k, s, p: clusters_then_af_nn(cfg, oof, k, s, p,
                                                                       per_fold("clusters_per_fold", k, "off")),
-        "af-nn-relabel+fast-runs": lambda k, s, p: fast_runs(k, s, af_relabel(k, s, p, nn=True),
-                                                             run_fold=per_fold("fast_runs_per_fold", k, 0.0)),
-        "af-nn-relabel+clusters+fast-runs": lambda k, s, p: fast_runs(
-            k, s, clusters_then_af_nn(cfg, oof, k, s, p, per_fold("clusters_fast_runs_per_fold", k, "off/r0")
-                                      .split("/")[0]), code=per_fold("clusters_fast_runs_per_fold", k, "off/r0")),
+        "af-nn-relabel+fast-runs": lambda k, s, p: run_step(k, s, af_relabel(k, s, p, nn=True),
+                                                            per_fold("fast_runs_per_fold", k, 0.0)),
+        "af-nn-relabel+clusters+fast-runs": lambda k, s, p: run_step(
+            k, s, clusters_then_af_nn(cfg, oof, k, s, p, cluster_code(per_fold("clusters_fast_runs_per_fold", k,
+                                                                               "off/r0"))),
+            run_ratio(per_fold("clusters_fast_runs_per_fold", k, "off/r0"))),
     }
     steps["temperature+priors"] = steps["priors"]
     step = steps.get(vname)
