@@ -192,6 +192,8 @@ def build(chosen: dict, data: Path, work: Path, ship: bool = True) -> dict:
     train(cfg, DataRoots(mitdb=data), work, progress=False, verbose=True, force=True)
     c = read_bundle_config(work)
     c["postprocess"] = chosen["postprocess"]
+    c["training"]["postprocess_from"] = ("post-processing: chosen by scripts/select_default_model.py "
+                                         f"({chosen['name']}, {chosen['variant']})")
     write_json(work / CONFIG, c)
     export_onnx(work, data)
     chosen_by = {"candidate": chosen["name"], "post": chosen["variant"], "cv_pooled": chosen["pooled"],

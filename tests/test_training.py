@@ -245,6 +245,9 @@ def test_train_cli_shipped_recipe_options(mitdb, tmp_path):
     assert p.returncode == 0, p.stderr
     assert "no validation records: the last of 1 epochs is kept" in p.stdout and "Se %" not in p.stdout
     c = read_bundle_config(tmp_path / "m")
+    # another recipe than the shipped one: no post-processing, and the run says why
+    assert "postprocess" not in c and "no post-processing" in p.stdout and "epochs (1, shipped 8)" in p.stdout
+    assert c["training"]["postprocess_from"] in p.stdout
     assert c["training"]["imbalance"] == "sqrt-sampler" and c["training"]["lr_schedule"] == "cosine"
     assert c["beats"]["median_channels"] is True and c["model"]["n_leads"] == 4
     assert_one_line_error(run_cli("train", "--lr-schedule", "step", "--out", tmp_path / "x", "--data-dir", mitdb),
@@ -392,3 +395,58 @@ def test_fine_tuning_defaults_to_one_network_of_the_base_model():
     kw = recipe_settings(init_from="some/bundle")
     assert kw["members"] == 1 and kw["model"] is None and kw["init_from"] == "some/bundle"
     assert recipe_settings(init_from="some/bundle", members=2, model="morph_rr")["members"] == 2
+
+
+def test_shipped_recipe_gets_the_shipped_post_processing():
+    """A run of the shipped recipe on the shipped records (any seed) gets the shipped bundle's post-processing; a
+    changed setting, fewer records or reviewed beats get none, with the difference named."""
+    from arrhythmia.training.config import TrainConfig, recipe_settings
+    from arrhythmia.training.shipped import shipped_config, shipped_postprocess
+
+    from arrhythmia.cli.commands import train_settings
+    from arrhythmia.cli.main import _build_parser
+    from arrhythmia.datasets.references import DataRoots
+    from conftest import _mitdb
+
+    shipped = shipped_config()
+    records = shipped["training"]["train_records"]
+    kw = recipe_settings(train=("mitdb:DS1", "svdb:all"))
+    # what `arrhythmia train --out X` runs, where svdb is found, is that recipe
+    cli = train_settings(_build_parser().parse_args(["train", "--out", "x"]), DataRoots(mitdb=_mitdb()))
+    assert shipped_postprocess(TrainConfig(**cli).to_dict(), records)[0] == shipped["postprocess"]
+    post, why = shipped_postprocess(TrainConfig(**kw).to_dict(), records)
+    assert post == shipped["postprocess"] and why.startswith("post-processing: the shipped model's")
+    post, _ = shipped_postprocess(TrainConfig(**{**kw, "seed": 5, "device": "cpu"}).to_dict(), records)
+    assert post == shipped["postprocess"]
+    post, why = shipped_postprocess(TrainConfig(**{**kw, "epochs": 7}).to_dict(), records)
+    assert post is None and "epochs (7, shipped 8)" in why
+    post, why = shipped_postprocess(TrainConfig(**kw).to_dict(), records[:-1])
+    assert post is None and "train_records" in why
+    post, why = shipped_postprocess(TrainConfig(**kw).to_dict(), records, reviewed=True)
+    assert post is None and "reviewed beats added" in why
+    post, why = shipped_postprocess(TrainConfig(**{**kw, "train": ("mitdb:DS1",)}).to_dict(), records)
+    assert post is None and "train (['mitdb:DS1'], shipped ['mitdb:DS1', 'svdb:all'])" in why
+
+
+def test_train_writes_the_shipped_post_processing_for_its_recipe(mitdb, tmp_path, monkeypatch):
+    """The bundle ``train`` writes carries the post-processing ``shipped_postprocess`` gives it (here a stand-in
+    shipped model whose recipe is this small run's), and annotates with it."""
+    import arrhythmia.training.shipped as shipped_mod
+    from arrhythmia.inference.annotate import annotate
+
+    cfg = _cfg(records=("101", "119", "100"), imbalance="sampler", epochs=1, val_fraction=0.0)
+    out, _ = train(cfg, mitdb, tmp_path / "a", progress=False, verbose=False)
+    first = read_bundle_config(out)
+    assert "postprocess" not in first and "this run differs in" in first["training"]["postprocess_from"]
+    real = shipped_mod.shipped_config()
+    stand_in = {"training": first["training"], "postprocess": real["postprocess"]}
+    monkeypatch.setattr(shipped_mod, "shipped_config", lambda path=None: stand_in)
+    out, _ = train(cfg, mitdb, tmp_path / "b", progress=False, verbose=False)
+    c = read_bundle_config(out)
+    assert c["postprocess"] == real["postprocess"]
+    assert c["training"]["postprocess_from"].startswith("post-processing: the shipped model's")
+    import json
+
+    annotate(mitdb / "100", tmp_path / "ann", model=out, backend="torch")
+    summary = json.loads((tmp_path / "ann" / "summary.json").read_text())
+    assert summary["adaptation"]["adapted"] is True

@@ -147,7 +147,8 @@ def check_config_schema(cfg: dict, cfg_path, sections=("model", "classes", "beat
 _MISSING = object()
 
 
-def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict, history: list) -> Path:
+def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict, history: list,
+                postprocess: dict | None = None) -> Path:
     """Write ``model`` and its description to ``out_dir``.
 
     Parameters
@@ -162,6 +163,9 @@ def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict
         Validation metrics of the selected checkpoint.
     history : list of dict
         Per-epoch metrics.
+    postprocess : dict, optional
+        Label-free post-processing settings (see :mod:`arrhythmia.pipeline.adapt`); None: the network's own
+        probabilities.
 
     Returns
     -------
@@ -194,6 +198,8 @@ def save_bundle(model, out_dir, *, beats: dict, training: dict, validation: dict
         "training": training,
         "validation": validation,
     }
+    if postprocess is not None:
+        config["postprocess"] = postprocess
     write_json(out / HISTORY, history)
     write_json(out / CONFIG, config)
     os.replace(tmp, out / WEIGHTS)

@@ -99,6 +99,9 @@ def train(args) -> int:
                             reviewed_recordings=args.reviewed_recordings)
     name = cfg.model if cfg.members == 1 else f"{cfg.model} (ensemble of {cfg.members})"
     print(f"trained on {', '.join(cfg.train or (cfg.split + ' training side',))}")
+    from ..bundle import read_bundle_config
+
+    print(read_bundle_config(out)["training"]["postprocess_from"])
     if result.report.cm.sum() == 0:
         print(f"model {name} written to {out} (no validation records: the last of {result.epochs_run} "
               "epochs is kept)")

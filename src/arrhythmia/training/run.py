@@ -163,6 +163,7 @@ def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose, reviewed=N
     from ..bundle import save_bundle
     from ..datasets import load_beats, make_split
     from ..environment import environment
+    from .shipped import shipped_postprocess
 
     pool, needed = training_records(cfg, roots)
     model, beat_cfg = _init_model(cfg)
@@ -197,6 +198,7 @@ def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose, reviewed=N
     }
     if reviewed:
         training["reviewed"] = {"folder": str(reviewed), "records": list(extra.records()), "n_beats": len(extra)}
+    post, training["postprocess_from"] = shipped_postprocess(cfg.to_dict(), sp.train_records, reviewed=bool(reviewed))
     save_bundle(model, out_dir, beats=beat_cfg.to_dict(), training=training,
-                validation=result.report.to_dict(), history=result.history)
+                validation=result.report.to_dict(), history=result.history, postprocess=post)
     return Path(out_dir), result
