@@ -9,7 +9,9 @@ The 24-hour figure before the chunking (commit 2145161, its shipped model), from
     PYTHONPATH=/tmp/a2145161/src python benchmarks/bench_archive.py --long-only --long-modes default
 
 One record (100): read + detect + classify (``classify_recording``) and the full ``annotate`` with every output
-(annotation file, beats.csv, summary.json, strip.png), the model on one thread, median of 5 after a warm-up.
+(annotation file, beats.csv, summary.json, strip.png), the model on one thread, median of 5 (``--repeat``) after a
+warm-up; ``--one-only`` stops there (two versions compared by alternating runs, each from its worktree:
+``PYTHONPATH=/tmp/old/src python benchmarks/bench_archive.py --one-only --repeat 15``, then without PYTHONPATH).
 The archive runs time ``annotate_many`` end to end (worker start-up and model loading included) into a fresh
 temporary folder each, and check that every run wrote the same beats.csv files. The 24-hour recording is the 48
 MIT-BIH records joined end to end (their MLII and other lead), classified (``classify_recording``, one thread, after a warm-up on
@@ -53,12 +55,13 @@ def _median_time(fn, n: int = 5) -> float:
     return statistics.median(times)
 
 
-def one_record(d: Path, model: str) -> None:
+def one_record(d: Path, model: str, repeat: int = 5) -> None:
     runner = load_runner(model, "onnx", threads=1)
-    t_cls = _median_time(lambda: classify_recording(read_input(d / "100", annotations=False), runner))
+    t_cls = _median_time(lambda: classify_recording(read_input(d / "100", annotations=False), runner), repeat)
     with tempfile.TemporaryDirectory() as tmp:
-        runs = iter(range(100))
-        t_all = _median_time(lambda: annotate(d / "100", Path(tmp) / f"o{next(runs)}", model=model, runner=runner))
+        runs = iter(range(repeat + 1))
+        t_all = _median_time(lambda: annotate(d / "100", Path(tmp) / f"o{next(runs)}", model=model, runner=runner),
+                             repeat)
     print(f"| record 100 (30 min, 2 leads), read + detect + classify, 1 thread | 1 | {t_cls:.2f} s |")
     print(f"| record 100, full annotate with every output, 1 thread | 1 | {t_all:.2f} s |")
 
@@ -149,6 +152,8 @@ def main():
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--no-long", action="store_true", help="leave out the 24-hour recording")
     ap.add_argument("--long-only", action="store_true", help="only the 24-hour recording")
+    ap.add_argument("--one-only", action="store_true", help="only record 100")
+    ap.add_argument("--repeat", type=int, default=5, help="record 100's timings: the median of this many runs")
     ap.add_argument("--long-modes", default="default,whole",
                     help="default (the library's default, chunked above an hour; on code before the chunking: "
                          "whole) and/or whole (chunk_s=0)")
@@ -159,7 +164,9 @@ def main():
     print("| what | recordings | wall time |")
     print("|---|---:|---:|")
     if not a.long_only:
-        one_record(d, a.model)
+        one_record(d, a.model, a.repeat)
+        if a.one_only:
+            return
         archive(d, a.model, a.jobs, not a.no_dask)
     if not a.no_long:
         long_recording(d, a.model, tuple(a.long_modes.split(",")))

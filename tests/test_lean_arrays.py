@@ -132,8 +132,13 @@ def test_the_long_recording_path_detects_the_same_beats(mitdb, monkeypatch):
 
 
 def test_median_beat_is_numpys_median(rng):
-    x = rng.normal(size=(1001, 2, 300)).astype(np.float32)
-    assert np.array_equal(median_beat(x), np.median(x, axis=0)) and median_beat(x).dtype == np.float32
+    """Odd and even beat counts, float32 and float64, one and two beats, and a window holding a NaN."""
+    for n in (1001, 1000, 2, 1):
+        x = rng.normal(size=(n, 2, 300)).astype(np.float32)
+        assert np.array_equal(median_beat(x), np.median(x, axis=0)) and median_beat(x).dtype == np.float32
+        assert np.array_equal(median_beat(x.astype(np.float64)), np.median(x.astype(np.float64), axis=0))
+    x[0, 1, 7] = np.nan
+    assert np.array_equal(median_beat(x), np.median(x, axis=0), equal_nan=True)
 
 
 def test_detector_peak_memory_stays_near_the_signals_size(mitdb):

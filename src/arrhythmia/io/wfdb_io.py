@@ -331,27 +331,12 @@ def write_annotations(record_name: str, out_dir, sample, symbol, fs: float, exte
 
     Returns
     -------
-    Path of the file written.
+    Path of the file written: the bytes ``wfdb.wrann`` writes (:mod:`.annotation_file`).
     """
-    import wfdb
+    from .annotation_file import encode_annotations
 
     out_dir = Path(out_dir)
     record_name = wfdb_record_name(record_name)
-    sample = np.asarray(sample, dtype=np.int64)
-    kwargs = {}
-    if aux_note is not None:
-        kwargs["aux_note"] = list(aux_note)
-    if subtype is not None:
-        kwargs["subtype"] = np.asarray(subtype, dtype=np.int64)
-    if chan is not None:
-        kwargs["chan"] = np.asarray(chan, dtype=np.int64)
-    wfdb.wrann(
-        record_name,
-        extension,
-        sample,
-        symbol=list(symbol),
-        fs=fs,
-        write_dir=str(out_dir),
-        **kwargs,
-    )
+    data = encode_annotations(sample, list(symbol), fs=fs, aux_note=aux_note, subtype=subtype, chan=chan)
+    (out_dir / f"{record_name}.{extension}").write_bytes(data)
     return out_dir / f"{record_name}.{extension}"
