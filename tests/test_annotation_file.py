@@ -48,6 +48,14 @@ def test_drawn_edge_cases_encode_as_wrann_does(tmp_path):
         assert encode_annotations(sample, symbol, fs=fs, **kw) == _wrann(tmp_path, sample, symbol, fs, **kw)
 
 
+def test_a_numpy_rate_is_written_as_its_shortest_text(tmp_path):
+    """wfdb.wrann writes a NumPy float32 rate digit for digit of its float64 value (128.10000610351562); ours
+    writes what it stands for, as for a Python float."""
+    ours = encode_annotations([10, 20], ["N", "V"], fs=np.float32(128.1))
+    assert ours == encode_annotations([10, 20], ["N", "V"], fs=128.1) == _wrann(tmp_path, [10, 20], "NV", 128.1)
+    assert encode_annotations([10], ["N"], fs=np.float64(360.0)) == _wrann(tmp_path, [10], "N", 360.0)
+
+
 def test_bad_annotations_are_refused():
     with pytest.raises(ValueError, match="ascending"):
         encode_annotations([5, 3], ["N", "N"], fs=360.0)

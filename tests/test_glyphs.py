@@ -47,4 +47,9 @@ def test_a_strip_row_draws_its_labels_as_one_collection(tmp_path):
     np.testing.assert_allclose(cols[0].get_offsets()[:, 0], samples / fs)
     assert not ax.texts
     plt.close(fig)
+    fig, ax = plt.subplots()
+    draw_texts(ax, [1.0, 2.0, 3.0], 0.0, ["N", "", "V"], "k", 10)  # an empty text draws nothing, as ax.text('')
+    assert len(ax.collections[0].get_paths()) == 2
+    np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 0], [1.0, 3.0])
+    plt.close(fig)
     assert strip.plot_strip(sig, fs, samples, labels, conf, tmp_path / "s.png", duration_s=10).is_file()

@@ -421,7 +421,13 @@ def test_shipped_recipe_gets_the_shipped_post_processing():
     post, why = shipped_postprocess(TrainConfig(**{**kw, "epochs": 7}).to_dict(), records)
     assert post is None and "epochs (7, shipped 8)" in why
     post, why = shipped_postprocess(TrainConfig(**kw).to_dict(), records[:-1])
-    assert post is None and "train_records" in why
+    assert post is None and f"train_records (1 of it missing ({records[-1]}))" in why
+    post, why = shipped_postprocess({**TrainConfig(**kw).to_dict(), "n_train_beats": 5}, records)
+    assert post is None and "n_train_beats (5, shipped" in why  # the same names, other annotations
+    run = TrainConfig(**kw).to_dict()
+    post, why = shipped_postprocess(run, records, beats={**shipped["beats"], "leads": ["V1"]})
+    assert post is None and "beats (" in why
+    assert shipped_postprocess(run, records, beats=shipped["beats"])[0] == shipped["postprocess"]
     post, why = shipped_postprocess(TrainConfig(**kw).to_dict(), records, reviewed=True)
     assert post is None and "reviewed beats added" in why
     post, why = shipped_postprocess(TrainConfig(**{**kw, "train": ("mitdb:DS1",)}).to_dict(), records)
@@ -439,7 +445,7 @@ def test_train_writes_the_shipped_post_processing_for_its_recipe(mitdb, tmp_path
     first = read_bundle_config(out)
     assert "postprocess" not in first and "this run differs in" in first["training"]["postprocess_from"]
     real = shipped_mod.shipped_config()
-    stand_in = {"training": first["training"], "postprocess": real["postprocess"]}
+    stand_in = {"training": first["training"], "beats": first["beats"], "postprocess": real["postprocess"]}
     monkeypatch.setattr(shipped_mod, "shipped_config", lambda path=None: stand_in)
     out, _ = train(cfg, mitdb, tmp_path / "b", progress=False, verbose=False)
     c = read_bundle_config(out)

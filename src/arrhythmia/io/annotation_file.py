@@ -39,7 +39,7 @@ def _fs_text(fs) -> str:
     """The sampling rate as wfdb-python writes it: a float that is an integer to 8 places without its decimals
     (a NumPy float too, which wfdb-python would write with them)."""
     if isinstance(fs, np.floating):
-        fs = float(fs)
+        fs = float(str(fs))  # np.float32(128.1) -> 128.1, not 128.10000610351562
     if isinstance(fs, float) and round(fs, 8) == float(int(fs)):
         fs = int(fs)
     return str(fs)

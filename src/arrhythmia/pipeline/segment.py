@@ -179,14 +179,12 @@ def median_beat(x: np.ndarray) -> np.ndarray:
     first axis. Windows holding a NaN (which ``np.median`` returns for them) take ``np.median`` itself."""
     n = x.shape[0]
     out = np.empty(x.shape[1:], dtype=np.result_type(x.dtype, np.float32))
-    if n == 0 or not np.isfinite(x).all():
-        for a in range(0, x.shape[-1], MEDIAN_BLOCK):
-            out[..., a:a + MEDIAN_BLOCK] = np.median(x[..., a:a + MEDIAN_BLOCK], axis=0)
-        return out
     k = n // 2
     for a in range(0, x.shape[-1], MEDIAN_BLOCK):
         y = np.ascontiguousarray(np.moveaxis(x[..., a:a + MEDIAN_BLOCK], 0, -1))
-        if n % 2:
+        if n == 0 or x.dtype.kind != "f" or x.dtype.itemsize < 4 or np.isnan(y).any():
+            out[..., a:a + MEDIAN_BLOCK] = np.median(x[..., a:a + MEDIAN_BLOCK], axis=0)
+        elif n % 2:
             y.partition(k, axis=-1)
             out[..., a:a + MEDIAN_BLOCK] = y[..., k]
         else:  # the mean of the two middle values, as np.median takes it

@@ -37,10 +37,13 @@ def draw_texts(ax, x, y, texts, colors, size: float, weight: str = "normal", ha:
     from matplotlib.collections import PathCollection
     from matplotlib.transforms import Affine2D
 
-    x = np.asarray(x, dtype=float)
+    texts, colors = list(texts), list(colors) if not isinstance(colors, str) else [colors] * len(texts)
+    keep = [i for i, t in enumerate(texts) if t]  # an empty text draws nothing, as ax.text('') does
+    x = np.asarray(x, dtype=float)[keep]
     if not x.size:
         return
-    paths = [glyph_path(t, size, weight, ha) for t in texts]
+    paths = [glyph_path(texts[i], size, weight, ha) for i in keep]
+    colors = [colors[i] for i in keep]
     points = Affine2D().scale(1 / 72) + ax.figure.dpi_scale_trans  # outlines in points, whatever the saved dpi
     ax.add_collection(PathCollection(paths, offsets=np.c_[x, np.broadcast_to(y, x.shape)],
                                      offset_transform=ax.transData, transform=points, facecolors=colors,

@@ -179,6 +179,9 @@ def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose, reviewed=N
 
         extra = load_reviewed_beats(reviewed, beat_cfg, reviewed_recordings)
         train_set = BeatSet.concat([train_set, extra])
+    # decided before the fit, on what the run will train on (a package whose model cannot be read says so here)
+    post, post_from = shipped_postprocess({**cfg.to_dict(), "n_train_beats": int(len(sp.train))}, sp.train_records,
+                                          reviewed=bool(reviewed), beats=beat_cfg.to_dict())
     if cfg.members == 1:
         result = fit(model, train_set, val_set, cfg, out_dir, resume=resume, callbacks=callbacks,
                      progress=progress, verbose=verbose)
@@ -198,7 +201,7 @@ def _train(cfg, roots, out_dir, resume, progress, callbacks, verbose, reviewed=N
     }
     if reviewed:
         training["reviewed"] = {"folder": str(reviewed), "records": list(extra.records()), "n_beats": len(extra)}
-    post, training["postprocess_from"] = shipped_postprocess(cfg.to_dict(), sp.train_records, reviewed=bool(reviewed))
+    training["postprocess_from"] = post_from
     save_bundle(model, out_dir, beats=beat_cfg.to_dict(), training=training,
                 validation=result.report.to_dict(), history=result.history, postprocess=post)
     return Path(out_dir), result

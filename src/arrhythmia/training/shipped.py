@@ -28,7 +28,8 @@ def shipped_config(path: Path | None = None) -> dict:
 
 def recipe_differences(training: dict, train_records, shipped_training: dict) -> list[str]:
     """The settings in which a run (its ``TrainConfig.to_dict()`` and the records it trained on) differs from the
-    shipped model's ``training`` section, as ``'name (this run's, shipped ...)'``; empty when it is the recipe."""
+    shipped model's ``training`` section, as ``'name (this run's, shipped ...)'``; empty when it is the recipe.
+    ``training`` may also hold ``n_train_beats`` (the same record names with other annotations differ there)."""
 
     def short(v):
         return f"{len(v)} records" if isinstance(v, (list, tuple)) and len(v) > 4 else repr(v)
@@ -40,14 +41,18 @@ def recipe_differences(training: dict, train_records, shipped_training: dict) ->
         mine, theirs = (list(v) if isinstance(v, tuple) else v), shipped_training.get(k)
         if mine != theirs:
             out.append(f"{k} ({short(mine)}, shipped {short(theirs)})")
-    if list(train_records) != list(shipped_training.get("train_records", [])):
-        out.append(f"train_records ({short(list(train_records))}, shipped "
-                   f"{short(shipped_training.get('train_records', []))})")
+    mine, theirs = list(train_records), list(shipped_training.get("train_records", []))
+    if mine != theirs:
+        extra, missing = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
+        what = [f"{len(extra)} not in the shipped pool ({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''})"
+                if extra else "", f"{len(missing)} of it missing ({', '.join(missing[:3])}"
+                f"{', ...' if len(missing) > 3 else ''})" if missing else ""]
+        out.append(f"train_records ({'; '.join(w for w in what if w) or 'another order'})")
     return out
 
 
-def shipped_postprocess(training: dict, train_records, reviewed: bool = False,
-                        shipped: dict | None = None) -> tuple[dict | None, str]:
+def shipped_postprocess(training: dict, train_records, reviewed: bool = False, shipped: dict | None = None,
+                        beats: dict | None = None) -> tuple[dict | None, str]:
     """The post-processing a new bundle gets, and a line saying why.
 
     Parameters
@@ -60,17 +65,26 @@ def shipped_postprocess(training: dict, train_records, reviewed: bool = False,
         Whether reviewed recordings joined the training side.
     shipped : dict, optional
         The shipped model's config (default: the packaged one).
+    beats : dict, optional
+        The run's beat settings (``BeatConfig.to_dict()``), compared with the shipped bundle's.
 
     Returns
     -------
     (dict or None, str)
         The shipped ``postprocess`` section when the run is the shipped recipe on the shipped records, else None.
     """
-    shipped = shipped or shipped_config()
+    from ..errors import ArrhythmiaError
+
+    try:
+        shipped = shipped or shipped_config()
+    except ArrhythmiaError as exc:  # a package without its model: train, and say why there is none
+        return None, f"no post-processing: the shipped model could not be read ({exc})"
     post = shipped.get("postprocess")
     if post is None:
         return None, "no post-processing: the shipped model has none"
     diff = recipe_differences(training, train_records, shipped.get("training", {}))
+    if beats is not None and beats != shipped.get("beats"):
+        diff.append("beats (the beat window, leads or filters)")
     if reviewed:
         diff.append("reviewed beats added")
     if diff:
