@@ -84,8 +84,8 @@ def write_reviewed(beats: ReviewedBeats, folder, record: str, fs: float, n_leads
     try:
         if rows:
             s, sym, sub, aux_note = zip(*rows)
-            _write(write_annotations, record, tmp, s, sym, sub, aux_note, fs)
-            os.replace(tmp / f"{record}.{ANNOTATOR}", folder / f"{record}.{ANNOTATOR}")
+            written = _write(write_annotations, record, tmp, s, sym, sub, aux_note, fs)
+            os.replace(written, folder / f"{record}.{ANNOTATOR}")
         else:  # every beat deleted: WFDB cannot write an empty file, so there is none
             (folder / f"{record}.{ANNOTATOR}").unlink(missing_ok=True)
     finally:
@@ -93,15 +93,9 @@ def write_reviewed(beats: ReviewedBeats, folder, record: str, fs: float, n_leads
     return folder / f"{record}.{ANNOTATOR}"
 
 
-def _write(write_annotations, record, tmp, s, sym, sub, aux_note, fs):
-    import wfdb
-
-    if any(sub):
-        # write_annotations takes no sub-types; the same call with them
-        wfdb.wrann(record, ANNOTATOR, np.asarray(s, np.int64), symbol=list(sym), subtype=np.asarray(sub, np.int64),
-                   aux_note=list(aux_note), fs=fs, write_dir=str(tmp))
-    else:
-        write_annotations(record, tmp, s, sym, fs=fs, extension=ANNOTATOR, aux_note=aux_note)
+def _write(write_annotations, record, tmp, s, sym, sub, aux_note, fs) -> Path:
+    return write_annotations(record, tmp, s, sym, fs=fs, extension=ANNOTATOR, aux_note=aux_note,
+                      subtype=np.asarray(sub, np.int64) if any(sub) else None)
 
 
 def read_reviewed(folder) -> ReviewedAnnotations:
