@@ -11,8 +11,9 @@ note ``## time resolution: FS`` on a null annotation at sample 0, followed by th
 bytes end the file.
 
 wfdb-python's writer builds these bytes annotation by annotation through pandas look-ups and a deep copy (about
-0.07 s for a 30-minute record's 2,300 beats); this writer gives the same bytes (``tests/test_annotation_file.py``
-compares them over real outputs and edge cases) in a few milliseconds.
+9 ms for a 30-minute record's 2,300 beats, each with its confidence note, on the development machine); this writer
+gives the same bytes (``tests/test_annotation_file.py`` compares them over real files and edge cases) in about
+3.5 ms, a Python step only at the annotations that carry a note, a sub-type, a channel change or a long gap.
 """
 
 from __future__ import annotations

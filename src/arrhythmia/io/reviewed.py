@@ -84,18 +84,14 @@ def write_reviewed(beats: ReviewedBeats, folder, record: str, fs: float, n_leads
     try:
         if rows:
             s, sym, sub, aux_note = zip(*rows)
-            written = _write(write_annotations, record, tmp, s, sym, sub, aux_note, fs)
+            written = write_annotations(record, tmp, s, sym, fs=fs, extension=ANNOTATOR, aux_note=aux_note,
+                                        subtype=np.asarray(sub, np.int64) if any(sub) else None)
             os.replace(written, folder / f"{record}.{ANNOTATOR}")
-        else:  # every beat deleted: WFDB cannot write an empty file, so there is none
+        else:  # every beat deleted: no file (wfdb.wrann, whose bytes write_annotations gives, refuses an empty one)
             (folder / f"{record}.{ANNOTATOR}").unlink(missing_ok=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder / f"{record}.{ANNOTATOR}"
-
-
-def _write(write_annotations, record, tmp, s, sym, sub, aux_note, fs) -> Path:
-    return write_annotations(record, tmp, s, sym, fs=fs, extension=ANNOTATOR, aux_note=aux_note,
-                      subtype=np.asarray(sub, np.int64) if any(sub) else None)
 
 
 def read_reviewed(folder) -> ReviewedAnnotations:

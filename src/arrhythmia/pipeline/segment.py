@@ -180,9 +180,11 @@ def median_beat(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     out = np.empty(x.shape[1:], dtype=np.result_type(x.dtype, np.float32))
     k = n // 2
+    # integer and half-precision windows: np.median's own arithmetic (the two middle values' sum could overflow)
+    own = n > 0 and x.dtype.kind == "f" and x.dtype.itemsize >= 4
     for a in range(0, x.shape[-1], MEDIAN_BLOCK):
-        y = np.ascontiguousarray(np.moveaxis(x[..., a:a + MEDIAN_BLOCK], 0, -1))
-        if n == 0 or x.dtype.kind != "f" or x.dtype.itemsize < 4 or np.isnan(y).any():
+        y = np.ascontiguousarray(np.moveaxis(x[..., a:a + MEDIAN_BLOCK], 0, -1)) if own else None
+        if y is None or np.isnan(y).any():
             out[..., a:a + MEDIAN_BLOCK] = np.median(x[..., a:a + MEDIAN_BLOCK], axis=0)
         elif n % 2:
             y.partition(k, axis=-1)

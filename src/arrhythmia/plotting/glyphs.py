@@ -33,11 +33,13 @@ def glyph_path(text: str, size: float, weight: str = "normal", ha: str = "center
 
 
 def draw_texts(ax, x, y, texts, colors, size: float, weight: str = "normal", ha: str = "center") -> None:
-    """Draw ``texts[i]`` at ``(x[i], y)`` (data coordinates) in ``colors[i]``, all as one artist of ``ax``."""
+    """Draw ``texts[i]`` at ``(x[i], y)`` (data coordinates) in ``colors[i]`` (or all in one colour), all as one
+    artist of ``ax``."""
     from matplotlib.collections import PathCollection
     from matplotlib.transforms import Affine2D
 
-    texts, colors = list(texts), list(colors) if not isinstance(colors, str) else [colors] * len(texts)
+    texts = list(texts)
+    colors = [colors] * len(texts) if isinstance(colors, str) else list(colors)
     keep = [i for i, t in enumerate(texts) if t]  # an empty text draws nothing, as ax.text('') does
     x = np.asarray(x, dtype=float)[keep]
     if not x.size:

@@ -64,8 +64,7 @@ def _beats(ax, ts, labels, conf, lo: float, hi: float, span: float, review_below
     low = review_mask(labels, conf, review_below)
     if low.any():
         ax.plot(ts[low], np.full(low.sum(), hi + 0.3 * span), "o", mfc="none", mec="red", ms=14, mew=1.5, ls="")
-        draw_texts(ax, ts[low] + 0.12, hi + 0.3 * span, ["?"] * int(low.sum()), ["red"] * int(low.sum()), 10,
-                   ha="left")
+        draw_texts(ax, ts[low] + 0.12, hi + 0.3 * span, ["?"] * int(low.sum()), "red", 10, ha="left")
 
 
 def _rows(axes, x, fs: float, samples, labels, conf, start_s: float, seconds_per_row: float, review_below,

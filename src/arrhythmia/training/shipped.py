@@ -11,7 +11,6 @@ added, fine-tuning) was never cross-validated with them and gets none.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 #: Training settings that do not change the recipe: the seed (the selection scored seeds 0, 1 and 2), where it runs,
@@ -22,8 +21,9 @@ NOT_RECIPE = ("seed", "device", "fold", "n_folds")
 def shipped_config(path: Path | None = None) -> dict:
     """The packaged default model's config (``path``: another bundle folder standing for it)."""
     from ..bundle import read_bundle_config
+    from ..inference.annotate import default_model_path
 
-    return read_bundle_config(path or Path(str(resources.files("arrhythmia") / "default_model")))
+    return read_bundle_config(path or default_model_path())
 
 
 def recipe_differences(training: dict, train_records, shipped_training: dict) -> list[str]:
@@ -33,6 +33,9 @@ def recipe_differences(training: dict, train_records, shipped_training: dict) ->
 
     def short(v):
         return f"{len(v)} records" if isinstance(v, (list, tuple)) and len(v) > 4 else repr(v)
+
+    def some(names):
+        return ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
 
     out = []
     for k, v in training.items():
@@ -44,10 +47,9 @@ def recipe_differences(training: dict, train_records, shipped_training: dict) ->
     mine, theirs = list(train_records), list(shipped_training.get("train_records", []))
     if mine != theirs:
         extra, missing = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
-        what = [f"{len(extra)} not in the shipped pool ({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''})"
-                if extra else "", f"{len(missing)} of it missing ({', '.join(missing[:3])}"
-                f"{', ...' if len(missing) > 3 else ''})" if missing else ""]
-        out.append(f"train_records ({'; '.join(w for w in what if w) or 'another order'})")
+        what = ([f"{len(extra)} not in the shipped pool ({some(extra)})"] if extra else []) + \
+               ([f"{len(missing)} of it missing ({some(missing)})"] if missing else [])
+        out.append(f"train_records ({'; '.join(what) or 'another order'})")
     return out
 
 
